@@ -1,0 +1,43 @@
+# The two commands of the README's quick start, and a few more for developers.
+# Each installs what is missing first (scripts/bootstrap), so they work on a fresh Debian 12.
+
+.PHONY: all bootstrap build demo test test-sanitize test-clang bench install clean
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap
+
+build: bootstrap
+	@cmake --preset default >/dev/null
+	@cmake --build --preset default
+
+# faultline's main job. Until `faultline run` exists: the SDK tour example.
+demo: build
+	@scripts/demo
+
+test: build
+	@ctest --preset default
+
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+test-sanitize: bootstrap
+	@cmake --preset sanitize >/dev/null
+	@cmake --build --preset sanitize
+	@ctest --preset sanitize
+
+# The suite built with clang, to keep the code portable between compilers.
+test-clang: bootstrap
+	@cmake --preset clang >/dev/null
+	@cmake --build --preset clang
+	@ctest --test-dir build/clang --output-on-failure -j2
+
+bench: build
+	@scripts/bench
+
+# Installs the SDK (headers, library, CMake package, pkg-config file); PREFIX=/usr/local by default.
+PREFIX ?= /usr/local
+install: build
+	@cmake --install build/default --prefix $(PREFIX)
+
+clean:
+	rm -rf build

@@ -1,0 +1,6 @@
+#include <antithesis_sdk.h>
+
+int main() {
+  SOMETIMES(true, "Consumer drop-in assertion");
+  return 0;
+}
