@@ -16,7 +16,7 @@ extern char** environ;
 
 namespace faultline::testing {
 
-Child start(const std::vector<std::string>& argv, const Environment& extra) {
+Child start(const std::vector<std::string>& argv, const Environment& extra, bool merge_stderr) {
   std::map<std::string, std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string entry(*e);
@@ -45,8 +45,9 @@ Child start(const std::vector<std::string>& argv, const Environment& extra) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  if (merge_stderr) posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDERR_FILENO);
   Child child;
-  const int rc = posix_spawn(&child.pid, argp[0], &actions, nullptr, argp.data(), envp.data());
+  const int rc = posix_spawnp(&child.pid, argp[0], &actions, nullptr, argp.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   close(pipe_fds[1]);
   if (rc != 0) {

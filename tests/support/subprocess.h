@@ -20,8 +20,9 @@ struct Child {
   int stdout_fd = -1;
 };
 
-// Starts `argv` with this process's environment plus `extra` (an empty value removes a variable).
-Child start(const std::vector<std::string>& argv, const Environment& extra);
+// Starts `argv` with this process's environment plus `extra` (an empty value removes a variable);
+// with `merge_stderr`, its stderr goes to the same pipe as its stdout.
+Child start(const std::vector<std::string>& argv, const Environment& extra, bool merge_stderr = false);
 
 // Reads one line from the child's stdout (blocking); empty at end of file.
 std::string read_line(const Child& child);

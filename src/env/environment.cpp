@@ -1,0 +1,298 @@
+#include "environment.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+namespace faultline::env {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// While a service starts, its health check runs this often (or at its own interval, if shorter),
+// so that dependants start as soon as it is ready rather than an interval later.
+constexpr Duration kStartingProbeInterval{200};
+
+std::string seconds(Duration d) {
+  const auto tenths = d.count() / 100;
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " s";
+}
+
+}  // namespace
+
+const char* to_string(ServiceState state) {
+  switch (state) {
+    case ServiceState::created: return "created";
+    case ServiceState::starting: return "starting";
+    case ServiceState::running: return "running";
+    case ServiceState::healthy: return "healthy";
+    case ServiceState::unhealthy: return "unhealthy";
+    case ServiceState::exited: return "exited";
+  }
+  return "unknown";
+}
+
+Environment::Environment(Project project, EnvironmentObserver* observer)
+    : project_(std::move(project)), observer_(observer) {
+  for (const auto& [name, spec] : project_.services) statuses_[name].changed_at = std::chrono::system_clock::now();
+  if (pipe2(wake_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) throw std::runtime_error("pipe failed");
+}
+
+Environment::~Environment() {
+  down(Duration(0));
+  close(wake_pipe_[0]);
+  close(wake_pipe_[1]);
+}
+
+void Environment::attach(std::unique_ptr<Backend> backend) { backend_ = std::move(backend); }
+
+void Environment::on_exit(const std::string& service, int status) {
+  {
+    std::lock_guard lock(mutex_);
+    statuses_[service].exit_status = status;
+  }
+  set_state(service, ServiceState::exited, std::to_string(status));
+}
+
+void Environment::set_state(const std::string& service, ServiceState state, const std::string& detail) {
+  {
+    std::lock_guard lock(mutex_);
+    ServiceStatus& status = statuses_[service];
+    if (status.state == state) return;
+    if (status.state == ServiceState::exited) return;  // nothing follows an exit
+    status.state = state;
+    status.changed_at = std::chrono::system_clock::now();
+  }
+  changed_.notify_all();
+  if (observer_) observer_->on_state(service, state, detail);
+}
+
+ServiceStatus Environment::status(const std::string& service) const {
+  std::lock_guard lock(mutex_);
+  return statuses_.at(service);
+}
+
+void Environment::up(Duration timeout) {
+  if (!backend_) throw StartError("no backend attached");
+  if (!log_thread_.joinable()) log_thread_ = std::thread([this] { read_logs(); });
+  const auto deadline = Clock::now() + timeout;
+  for (const std::string& name : project_.start_order) {
+    for (const Dependency& dependency : project_.services.at(name).depends_on) {
+      wait_for_dependency(name, dependency, deadline);
+    }
+    start_service(name);
+  }
+}
+
+void Environment::start_service(const std::string& name) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) throw StartError("stopped before " + name + " started");
+  }
+  int out[2], err[2];
+  if (pipe2(out, O_CLOEXEC) != 0) throw StartError("pipe failed");
+  if (pipe2(err, O_CLOEXEC) != 0) {
+    close(out[0]);
+    close(out[1]);
+    throw StartError("pipe failed");
+  }
+  try {
+    backend_->start(name, out[1], err[1]);
+  } catch (const std::exception& e) {
+    for (int fd : {out[0], out[1], err[0], err[1]}) close(fd);
+    throw StartError("service " + name + " cannot start: " + e.what());
+  }
+  close(out[1]);
+  close(err[1]);
+  const ServiceSpec& spec = project_.services.at(name);
+  {
+    std::lock_guard lock(mutex_);
+    log_fds_[out[0]] = {name, "stdout"};
+    log_fds_[err[0]] = {name, "stderr"};
+  }
+  const ssize_t ignored = write(wake_pipe_[1], "w", 1);
+  (void)ignored;
+  set_state(name, spec.healthcheck ? ServiceState::starting : ServiceState::running);
+  if (spec.healthcheck) {
+    std::lock_guard lock(mutex_);
+    health_threads_.emplace_back([this, name, check = *spec.healthcheck] { watch_health(name, check); });
+  }
+}
+
+void Environment::wait_for_dependency(const std::string& service, const Dependency& dependency,
+                                      Clock::time_point deadline) {
+  const std::string& other = dependency.service;
+  const bool has_check = project_.services.at(other).healthcheck.has_value();
+  if (dependency.condition == DependCondition::healthy && !has_check) {
+    throw StartError("service " + service + " depends on " + other + " being healthy, but " + other +
+                     " has no healthcheck");
+  }
+  std::unique_lock lock(mutex_);
+  const auto settled = [&] {
+    const ServiceStatus& s = statuses_.at(other);
+    switch (dependency.condition) {
+      case DependCondition::started: return s.state != ServiceState::created;
+      case DependCondition::healthy:
+        return s.state == ServiceState::healthy || s.state == ServiceState::unhealthy || s.state == ServiceState::exited;
+      case DependCondition::completed_successfully: return s.state == ServiceState::exited;
+    }
+    return true;
+  };
+  const bool in_time = changed_.wait_until(lock, deadline, [&] { return stopping_ || settled(); });
+  const ServiceStatus s = statuses_.at(other);
+  const bool stopped = stopping_;
+  lock.unlock();
+  if (stopped) throw StartError("stopped while " + service + " waited for " + other);
+  const std::string output = s.health_output.empty() ? "" : "; its last health check said: " + s.health_output;
+  if (!in_time) {
+    throw StartError("service " + service + " waited in vain for " + other + " to become " +
+                     (dependency.condition == DependCondition::healthy ? "healthy" : "complete") + output);
+  }
+  if (dependency.condition == DependCondition::healthy && s.state != ServiceState::healthy) {
+    throw StartError("service " + service + " depends on " + other + " being healthy, but " + other +
+                     (s.state == ServiceState::exited ? " exited with status " + std::to_string(s.exit_status.value_or(-1))
+                                                      : " is unhealthy") +
+                     output);
+  }
+  if (dependency.condition == DependCondition::completed_successfully && s.exit_status.value_or(-1) != 0) {
+    throw StartError("service " + service + " depends on " + other + " completing successfully, but it exited with status " +
+                     std::to_string(s.exit_status.value_or(-1)));
+  }
+}
+
+bool Environment::wait_until_ready(const std::string& service, Duration timeout) {
+  const bool has_check = project_.services.at(service).healthcheck.has_value();
+  std::unique_lock lock(mutex_);
+  changed_.wait_for(lock, timeout, [&] {
+    const ServiceState state = statuses_.at(service).state;
+    return state == ServiceState::healthy || state == ServiceState::unhealthy || state == ServiceState::exited ||
+           (!has_check && state == ServiceState::running);
+  });
+  const ServiceState state = statuses_.at(service).state;
+  return state == ServiceState::healthy || (!has_check && state == ServiceState::running);
+}
+
+// Compose's health semantics: unhealthy after `retries` failures in a row; failures during
+// start_period do not count. Until the first success, faultline probes every 200 ms so that
+// dependants start as soon as possible; a service that has never been healthy becomes unhealthy
+// once start_period + retries x interval have passed.
+void Environment::watch_health(const std::string& service, HealthCheck check) {
+  const auto started = Clock::now();
+  const auto give_up = started + check.start_period + check.interval * check.retries;
+  bool ever_healthy = false;
+  int failures = 0;
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_ || statuses_.at(service).state == ServiceState::exited) return;
+    }
+    ExecResult probe;
+    try {
+      probe = run_in_service(*backend_, service, check.argv, check.timeout);
+    } catch (const std::exception& e) {
+      probe.status = -1;
+      probe.output = e.what();
+    }
+    const bool ok = !probe.timed_out && probe.status == 0;
+    std::string output = probe.output;
+    while (!output.empty() && (output.back() == '\n' || output.back() == '\r')) output.pop_back();
+    if (probe.timed_out) output += (output.empty() ? "" : "\n") + std::string("(timed out after ") + seconds(check.timeout) + ")";
+    {
+      std::lock_guard lock(mutex_);
+      statuses_.at(service).health_output = output;
+    }
+    if (ok) {
+      failures = 0;
+      ever_healthy = true;
+      set_state(service, ServiceState::healthy);
+    } else if (ever_healthy) {
+      if (Clock::now() > started + check.start_period && ++failures >= check.retries) {
+        set_state(service, ServiceState::unhealthy, output);
+      }
+    } else if (Clock::now() >= give_up) {
+      set_state(service, ServiceState::unhealthy, output);
+    }
+    const Duration pause = ever_healthy ? check.interval : std::min(check.interval, kStartingProbeInterval);
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, pause, [&] { return stopping_; });
+  }
+}
+
+void Environment::read_logs() {
+  std::map<int, std::string> partial;
+  for (;;) {
+    std::vector<pollfd> fds{{wake_pipe_[0], POLLIN, 0}};
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_ && log_fds_.empty()) return;
+      for (const auto& [fd, source] : log_fds_) fds.push_back({fd, POLLIN, 0});
+    }
+    if (poll(fds.data(), fds.size(), 500) < 0) continue;
+    if (fds[0].revents & POLLIN) {
+      char drain[64];
+      while (read(wake_pipe_[0], drain, sizeof drain) > 0) {
+      }
+    }
+    for (size_t i = 1; i < fds.size(); ++i) {
+      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      const int fd = fds[i].fd;
+      std::pair<std::string, const char*> source;
+      {
+        std::lock_guard lock(mutex_);
+        source = log_fds_.at(fd);
+      }
+      char buffer[8192];
+      const ssize_t n = read(fd, buffer, sizeof buffer);
+      std::string& pending = partial[fd];
+      if (n > 0) pending.append(buffer, static_cast<size_t>(n));
+      size_t newline;
+      while ((newline = pending.find('\n')) != std::string::npos) {
+        if (observer_) observer_->on_output(source.first, source.second, pending.substr(0, newline));
+        pending.erase(0, newline + 1);
+      }
+      if (n <= 0) {
+        if (!pending.empty() && observer_) observer_->on_output(source.first, source.second, pending);
+        partial.erase(fd);
+        close(fd);
+        std::lock_guard lock(mutex_);
+        log_fds_.erase(fd);
+      }
+    }
+  }
+}
+
+void Environment::down(Duration grace) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  if (backend_) {
+    // Dependants first, as compose stops them.
+    for (auto it = project_.start_order.rbegin(); it != project_.start_order.rend(); ++it) {
+      const ServiceState state = status(*it).state;
+      if (state == ServiceState::created || state == ServiceState::exited) continue;
+      if (grace.count() > 0) {
+        backend_->stop(*it, grace);
+      } else {
+        backend_->kill(*it);
+      }
+    }
+  }
+  std::vector<std::thread> health;
+  {
+    std::lock_guard lock(mutex_);
+    health.swap(health_threads_);
+  }
+  for (std::thread& t : health) t.join();
+  if (backend_) backend_->destroy();
+  const ssize_t ignored = write(wake_pipe_[1], "w", 1);
+  (void)ignored;
+  if (log_thread_.joinable()) log_thread_.join();
+}
+
+}  // namespace faultline::env

@@ -1,0 +1,25 @@
+// What faultline asks of its sandbox agent, and what the agent says back (docs/architecture.md).
+//
+// Requests carry "op" and "id"; every request gets one reply with the same "id" and either
+// "ok": true (plus results) or "error": "<reason>". Events, unasked, carry "event".
+//
+//   {"op": "start", "id": N, "service": {...}}  + [stdout fd, stderr fd]
+//        -> {"id": N, "ok": true, "pid": <pid in the sandbox>}  + [pidfd of the service's init]
+//   {"op": "nft", "id": N, "service": "name", "script": "..."}  -> {"id": N, "ok": true}
+//   {"event": "ready"}                                the agent is up (first message)
+//   {"event": "exited", "service": "name", "status": S}   S: exit code, or 128 + signal
+#ifndef FAULTLINE_SRC_ENV_LOCAL_AGENT_PROTOCOL_H_
+#define FAULTLINE_SRC_ENV_LOCAL_AGENT_PROTOCOL_H_
+
+namespace faultline::env::local {
+
+// The bridge that connects the services inside the sandbox, and their subnet.
+inline constexpr const char* kBridgeName = "fl0";
+inline constexpr int kSubnetPrefixLength = 16;
+
+// The agent's control socket is this descriptor.
+inline constexpr int kAgentControlFd = 3;
+
+}  // namespace faultline::env::local
+
+#endif  // FAULTLINE_SRC_ENV_LOCAL_AGENT_PROTOCOL_H_

@@ -1,0 +1,88 @@
+// The faultline command: validate, bad files, and the environment as an unprivileged user.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "subprocess.h"
+
+namespace faultline::testing {
+namespace {
+
+const std::string kData = TEST_DATA_DIR;
+
+// Runs faultline with `args`; `as_user` (setpriv arguments) runs it as another user.
+int faultline(const std::vector<std::string>& args, std::string* output,
+              const std::vector<std::string>& as_user = {}) {
+  std::vector<std::string> argv = as_user;
+  argv.push_back(FAULTLINE_BIN);
+  argv.insert(argv.end(), args.begin(), args.end());
+  Child child = start(argv, {{"FAULTLINE_SANDBOX_AGENT", SANDBOX_AGENT}}, /*merge_stderr=*/true);
+  output->clear();
+  char buffer[4096];
+  ssize_t n;
+  while ((n = read(child.stdout_fd, buffer, sizeof buffer)) > 0) output->append(buffer, static_cast<size_t>(n));
+  return wait_for(child);
+}
+
+TEST(Validate, ListsTemplatesPerService) {
+  std::string out;
+  EXPECT_EQ(faultline({"validate", kData + "/templates-good"}, &out), 0) << out;
+  EXPECT_NE(out.find("template main:"), std::string::npos) << out;
+  EXPECT_NE(out.find("client1: eventually_converged, first_setup.sh, parallel_driver_traffic.sh"), std::string::npos) << out;
+  EXPECT_NE(out.find("client2: eventually_converged, first_setup.sh, parallel_driver_traffic.sh"), std::string::npos) << out;
+  EXPECT_NE(out.find("single: anytime_probe.sh"), std::string::npos) << out;
+  EXPECT_EQ(out.find("helper_lib"), std::string::npos) << "helper_ files are not commands";
+  EXPECT_NE(out.find("\nok\n"), std::string::npos) << out;
+}
+
+TEST(Validate, ReportsEveryProblemWithItsPath) {
+  std::string out;
+  EXPECT_EQ(faultline({"validate", kData + "/templates-bad"}, &out), 2) << out;
+  const std::string main = kData + "/templates-bad/main/";
+  EXPECT_NE(out.find(main + "notes.txt: not a test command"), std::string::npos) << out;
+  EXPECT_NE(out.find(main + "anytime_not_executable.sh: not executable"), std::string::npos) << out;
+  EXPECT_NE(out.find(main + "serial_driver_no_shebang: neither a program nor a script"), std::string::npos) << out;
+  EXPECT_NE(out.find(main + "subdir: a folder"), std::string::npos) << out;
+  EXPECT_NE(out.find("/opt/antithesis/test/v1/lonely: no parallel_driver_"), std::string::npos) << out;
+  EXPECT_NE(out.find("5 problems"), std::string::npos) << out;
+}
+
+TEST(Validate, BadComposeFileExitsTwoNamingFileAndLine) {
+  std::string out;
+  EXPECT_EQ(faultline({"validate", "-f", kData + "/bad-dependency.yaml"}, &out), 2);
+  EXPECT_NE(out.find("bad-dependency.yaml:3:5: services.a.depends_on: unknown service \"nobody\""), std::string::npos) << out;
+  EXPECT_EQ(faultline({"validate", "-f", "/no/such/compose.yaml"}, &out), 2);
+  EXPECT_NE(out.find("/no/such/compose.yaml: no such file"), std::string::npos) << out;
+  EXPECT_EQ(faultline({"env", "up", "--bogus"}, &out), 2);
+}
+
+// Without root: faultline's sandbox is an unprivileged user namespace (Debian 12's default).
+TEST(Rootless, EnvironmentRunsAsAnUnprivilegedUser) {
+  if (geteuid() != 0) GTEST_SKIP() << "this test switches to an unprivileged user, which needs root";
+  const std::vector<std::string> nobody = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
+  TempDir dir;
+  chmod(dir.path().c_str(), 0755);
+  std::ofstream(dir.path() / "compose.yaml") << "services:\n  lonely:\n    command: sleep 1000\n";
+  Child up = start({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", FAULTLINE_BIN, "env", "up",
+                    "-f", (dir.path() / "compose.yaml").string(), "-p", "rootless-test"},
+                   {{"FAULTLINE_SANDBOX_AGENT", SANDBOX_AGENT}}, /*merge_stderr=*/true);
+  std::string line, log;
+  do {
+    line = read_line(up);
+    log += line + "\n";
+  } while (!line.empty() && line.find("is up") == std::string::npos);
+  ASSERT_NE(line.find("is up"), std::string::npos) << log;
+  std::string out;
+  EXPECT_EQ(faultline({"env", "exec", "-p", "rootless-test", "lonely", "--", "id", "-u"}, &out, nobody), 0) << out;
+  EXPECT_EQ(out, "0\n") << "root inside the sandbox's user namespace";
+  EXPECT_EQ(faultline({"env", "exec", "-p", "rootless-test", "lonely", "--", "hostname"}, &out, nobody), 0) << out;
+  EXPECT_EQ(out, "lonely\n");
+  EXPECT_EQ(faultline({"env", "down", "-p", "rootless-test"}, &out, nobody), 0) << out;
+  EXPECT_EQ(wait_for(up), 0);
+}
+
+}  // namespace
+}  // namespace faultline::testing

@@ -1,0 +1,97 @@
+// Test support for environments: an observer that records, and a fixture that brings a compose
+// text up with the local backend.
+#ifndef FAULTLINE_TESTS_ENV_ENV_SUPPORT_H_
+#define FAULTLINE_TESTS_ENV_ENV_SUPPORT_H_
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "env/environment.h"
+#include "env/local/local_backend.h"
+#include "subprocess.h"
+
+namespace faultline::env {
+
+class RecordingObserver : public EnvironmentObserver {
+ public:
+  void on_output(const std::string& service, const char*, const std::string& line) override {
+    std::lock_guard lock(mutex_);
+    output_[service].push_back(line);
+    changed_.notify_all();
+  }
+  void on_state(const std::string& service, ServiceState state, const std::string& detail) override {
+    std::lock_guard lock(mutex_);
+    states_[service].push_back(state);
+    details_[service] = detail;
+    changed_.notify_all();
+  }
+  // Waits (bounded) until `service` has written a line containing `text`.
+  bool wait_for_output(const std::string& service, const std::string& text, Duration timeout = Duration(10000)) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] {
+      for (const std::string& line : output_[service]) {
+        if (line.find(text) != std::string::npos) return true;
+      }
+      return false;
+    });
+  }
+  // Waits (bounded) until `service` has reached `state`; returns the detail given with it.
+  std::optional<std::string> wait_for_state(const std::string& service, ServiceState state,
+                                            Duration timeout = Duration(10000)) {
+    std::unique_lock lock(mutex_);
+    const bool reached = changed_.wait_for(lock, timeout, [&] {
+      const auto& s = states_[service];
+      return std::find(s.begin(), s.end(), state) != s.end();
+    });
+    if (!reached) return std::nullopt;
+    return details_[service];
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<std::string, std::vector<std::string>> output_;
+  std::map<std::string, std::vector<ServiceState>> states_;
+  std::map<std::string, std::string> details_;
+};
+
+class LocalEnvironmentTest : public ::testing::Test {
+ protected:
+  // Writes compose.yaml (with ${TCP_PROBE} available) and loads it.
+  Project project(const std::string& compose_text) {
+    std::ofstream(dir_.path() / "compose.yaml") << compose_text;
+    auto env = process_environment();
+    env["TCP_PROBE"] = TCP_PROBE;
+    return load_project({dir_.path() / "compose.yaml"}, env);
+  }
+  // Creates the environment with the local backend (not yet up).
+  Environment& make(const std::string& compose_text) {
+    environment_ = std::make_unique<Environment>(project(compose_text), &observer_);
+    Environment* environment = environment_.get();
+    environment_->attach(local::make_local_backend(
+        environment_->project(), [environment](const std::string& s, int status) { environment->on_exit(s, status); },
+        {SANDBOX_AGENT}));
+    return *environment_;
+  }
+  ExecResult run(const std::string& service, const std::vector<std::string>& argv) {
+    return run_in_service(environment_->backend(), service, argv, Duration(10000));
+  }
+  void TearDown() override {
+    if (environment_) environment_->down(Duration(0));
+  }
+
+  testing::TempDir dir_;
+  RecordingObserver observer_;
+  std::unique_ptr<Environment> environment_;
+};
+
+}  // namespace faultline::env
+
+#endif  // FAULTLINE_TESTS_ENV_ENV_SUPPORT_H_

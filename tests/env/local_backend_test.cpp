@@ -1,0 +1,181 @@
+// The local backend with real processes in real namespaces.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "env_support.h"
+
+namespace faultline::env {
+namespace {
+
+TEST_F(LocalEnvironmentTest, ServicesHaveOwnNamesAddressesAndReachEachOther) {
+  std::filesystem::create_directories(dir_.path() / "shared");
+  std::ofstream(dir_.path() / "shared" / "file.txt") << "written on the host\n";
+  Environment& env = make(R"(
+services:
+  alpha:
+    command: ["${TCP_PROBE}", "serve", "7000"]
+    volumes: ["./shared:/mnt/shared:ro"]
+  beta:
+    hostname: beta-host
+    command: ["${TCP_PROBE}", "serve", "7000"]
+)");
+  env.up(Duration(20000));
+  ASSERT_TRUE(observer_.wait_for_output("alpha", "listening"));
+  ASSERT_TRUE(observer_.wait_for_output("beta", "listening"));
+
+  EXPECT_EQ(run("alpha", {"hostname"}).output, "alpha\n");
+  EXPECT_EQ(run("beta", {"hostname"}).output, "beta-host\n");
+  const std::string alpha_address = env.backend().address("alpha");
+  const std::string beta_address = env.backend().address("beta");
+  EXPECT_NE(alpha_address, beta_address);
+  EXPECT_NE(run("alpha", {"hostname", "-I"}).output.find(alpha_address), std::string::npos);
+  EXPECT_NE(run("beta", {"hostname", "-I"}).output.find(beta_address), std::string::npos);
+
+  // Names resolve for every program (through /etc/hosts), and TCP crosses between services.
+  const ExecResult to_beta = run("alpha", {TCP_PROBE, "connect", "beta-host", "7000", "3000"});
+  EXPECT_EQ(to_beta.status, 0) << to_beta.output;
+  EXPECT_EQ(to_beta.output, "hello from beta-host\n");
+  const ExecResult to_alpha = run("beta", {TCP_PROBE, "connect", "alpha", "7000", "3000"});
+  EXPECT_EQ(to_alpha.output, "hello from alpha\n");
+
+  // A bind mount shows the host's file, read-only as asked.
+  EXPECT_EQ(run("alpha", {"cat", "/mnt/shared/file.txt"}).output, "written on the host\n");
+  EXPECT_NE(run("alpha", {"touch", "/mnt/shared/new"}).status, 0);
+
+  // The host's files are the service's image, copy-on-write: writes never reach the host.
+  const ExecResult write = run("alpha", {"/bin/sh", "-c", "echo mine > /usr/local/faultline-cow-probe && cat /usr/local/faultline-cow-probe"});
+  EXPECT_EQ(write.output, "mine\n");
+  EXPECT_FALSE(std::filesystem::exists("/usr/local/faultline-cow-probe"));
+
+  // Its own PID namespace: faultline's init is pid 1.
+  EXPECT_EQ(run("alpha", {"cat", "/proc/1/comm"}).output, "fl:alpha\n");
+  // A private /tmp.
+  EXPECT_EQ(run("alpha", {"/bin/sh", "-c", "touch /tmp/only-alpha"}).status, 0);
+  EXPECT_NE(run("beta", {"test", "-e", "/tmp/only-alpha"}).status, 0);
+}
+
+TEST_F(LocalEnvironmentTest, NetworkRulesCutAndRestoreTraffic) {
+  Environment& env = make(R"(
+services:
+  client:
+    command: sleep 1000
+  server:
+    command: ["${TCP_PROBE}", "serve", "7000"]
+)");
+  env.up(Duration(20000));
+  ASSERT_TRUE(observer_.wait_for_output("server", "listening"));
+  const std::vector<std::string> probe = {TCP_PROBE, "connect", "server", "7000", "500"};
+  ASSERT_EQ(run("client", probe).status, 0);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  env.backend().set_network_rules("server",
+                                  "table inet faultline {\n"
+                                  "  chain input { type filter hook input priority 0; policy accept;\n"
+                                  "    ip saddr " + env.backend().address("client") + " drop\n  }\n}\n");
+  const auto cut = std::chrono::steady_clock::now() - t0;
+  const ExecResult blocked = run("client", probe);
+  EXPECT_EQ(blocked.status, 1) << blocked.output;
+  EXPECT_NE(blocked.output.find("cannot connect"), std::string::npos);
+
+  env.backend().set_network_rules("server", "flush ruleset\n");
+  EXPECT_EQ(run("client", probe).status, 0);
+  std::printf("a rule change took %.1f ms\n",
+              std::chrono::duration<double, std::milli>(cut).count());
+
+  EXPECT_THROW(env.backend().set_network_rules("server", "this is not nft\n"), std::runtime_error);
+}
+
+TEST_F(LocalEnvironmentTest, PauseResumeAndKill) {
+  Environment& env = make("services:\n  worker:\n    command: sleep 1000\n");
+  env.up(Duration(20000));
+  const std::vector<std::string> state = {"/bin/sh", "-c", "grep State /proc/2/status"};
+  EXPECT_NE(run("worker", state).output.find("S (sleeping)"), std::string::npos);
+  env.backend().pause("worker");
+  // The stop is asynchronous: wait (bounded) until the kernel shows it.
+  std::string seen;
+  for (int i = 0; i < 50 && seen.find("T (stopped)") == std::string::npos; ++i) seen = run("worker", state).output;
+  EXPECT_NE(seen.find("T (stopped)"), std::string::npos) << seen;
+  env.backend().resume("worker");
+  for (int i = 0; i < 50 && seen.find("S (sleeping)") == std::string::npos; ++i) seen = run("worker", state).output;
+  EXPECT_NE(seen.find("S (sleeping)"), std::string::npos) << seen;
+
+  env.backend().kill("worker");
+  EXPECT_EQ(observer_.wait_for_state("worker", ServiceState::exited), "137");
+  EXPECT_EQ(env.status("worker").exit_status, 137);
+  EXPECT_THROW(run("worker", {"true"}), std::runtime_error);
+}
+
+TEST_F(LocalEnvironmentTest, DependsOnHealthyWaitsForTheCheck) {
+  // `first` becomes healthy half a second after it starts; `second` checks at its start that the
+  // shared volume already shows first's ready file.
+  Environment& env = make(R"(
+volumes: {shared: {}}
+services:
+  first:
+    command: ["/bin/sh", "-c", "sleep 0.5; touch /shared/ready; exec sleep 1000"]
+    volumes: ["shared:/shared"]
+    healthcheck: {test: ["CMD", "test", "-f", "/shared/ready"], interval: 30s}
+  second:
+    command: ["/bin/sh", "-c", "if test -f /shared/ready; then echo saw first ready; else echo started too early; fi; exec sleep 1000"]
+    volumes: ["shared:/shared"]
+    depends_on: {first: {condition: service_healthy}}
+)");
+  env.up(Duration(20000));
+  ASSERT_TRUE(observer_.wait_for_output("second", "first ready") || observer_.wait_for_output("second", "early"));
+  EXPECT_TRUE(observer_.wait_for_output("second", "saw first ready", Duration(100)));
+  EXPECT_EQ(env.status("first").state, ServiceState::healthy);
+}
+
+TEST_F(LocalEnvironmentTest, FailingHealthCheckFailsTheStartWithItsOutput) {
+  Environment& env = make(R"(
+services:
+  db:
+    command: sleep 1000
+    healthcheck: {test: ["CMD-SHELL", "echo database is still recovering; exit 1"], interval: 100ms, retries: 3}
+  app:
+    command: sleep 1000
+    depends_on: {db: {condition: service_healthy}}
+)");
+  try {
+    env.up(Duration(20000));
+    FAIL() << "up succeeded";
+  } catch (const StartError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("app depends on db being healthy"), std::string::npos) << message;
+    EXPECT_NE(message.find("database is still recovering"), std::string::npos) << message;
+  }
+  EXPECT_EQ(env.status("app").state, ServiceState::created);
+}
+
+TEST_F(LocalEnvironmentTest, CompletedSuccessfullyAndExitCodesAreRecorded) {
+  Environment& env = make(R"(
+services:
+  migrate:
+    command: ["/bin/sh", "-c", "echo migrating; exit 0"]
+  broken:
+    command: ["/bin/sh", "-c", "exit 3"]
+  app:
+    command: ["/bin/sh", "-c", "echo app after migrate; exec sleep 1000"]
+    depends_on: {migrate: {condition: service_completed_successfully}}
+)");
+  env.up(Duration(20000));
+  EXPECT_TRUE(observer_.wait_for_output("app", "app after migrate"));
+  EXPECT_EQ(observer_.wait_for_state("broken", ServiceState::exited), "3");
+  EXPECT_EQ(env.status("migrate").exit_status, 0);
+}
+
+TEST_F(LocalEnvironmentTest, MissingProgramFailsTheStartClearly) {
+  Environment& env = make("services:\n  ghost:\n    command: /no/such/program --flag\n");
+  try {
+    env.up(Duration(20000));
+    FAIL() << "up succeeded";
+  } catch (const StartError& e) {
+    EXPECT_NE(std::string(e.what()).find("ghost cannot start: start /no/such/program: No such file"), std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace faultline::env

@@ -1,0 +1,116 @@
+// Teardown leaves nothing: no process, namespace or mount survives `faultline env up` when it is
+// interrupted (SIGINT), terminated (SIGTERM) or killed outright (SIGKILL).
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "subprocess.h"
+
+namespace faultline::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Whether `pid` has ended but is not reaped yet (a zombie holds nothing but its pid).
+bool is_zombie(const std::string& pid) {
+  const std::string stat = read_text("/proc/" + pid + "/stat");
+  const size_t paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'Z';
+}
+
+// Live processes of this machine in the namespace `ns_link` (e.g. "user:[4026532281]").
+std::vector<pid_t> processes_in(const std::string& kind, const std::string& ns_link) {
+  std::vector<pid_t> found;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::error_code ec;
+    if (fs::read_symlink(entry.path() / "ns" / kind, ec).string() == ns_link && !is_zombie(name)) {
+      found.push_back(std::stoi(name));
+    }
+  }
+  return found;
+}
+
+// The sandbox agent: the child of `parent` that runs faultline-sandbox.
+pid_t find_agent(pid_t parent) {
+  for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(parent) + "/task")) {
+    std::istringstream children(read_text(task.path() / "children"));
+    pid_t child;
+    while (children >> child) {
+      std::error_code ec;
+      if (fs::read_symlink("/proc/" + std::to_string(child) + "/exe", ec).filename() == "faultline-sandbox") return child;
+    }
+  }
+  return -1;
+}
+
+class Teardown : public ::testing::TestWithParam<int> {};
+
+TEST_P(Teardown, LeavesNothingBehind) {
+  const int sig = GetParam();
+  TempDir dir;
+  std::ofstream(dir.path() / "compose.yaml") << R"(
+volumes: {data: {}}
+services:
+  sleeper:
+    command: sleep 31337
+    volumes: ["data:/data"]
+  checked:
+    command: sleep 31338
+    healthcheck: {test: ["CMD", "true"], interval: 1s}
+    depends_on: {sleeper: {condition: service_started}}
+)";
+  const std::string mounts_before = read_text("/proc/self/mountinfo");
+  Child up = start({FAULTLINE_BIN, "env", "up", "-f", (dir.path() / "compose.yaml").string(), "-p",
+                    "teardown" + std::to_string(sig)},
+                   {{"FAULTLINE_SANDBOX_AGENT", SANDBOX_AGENT}}, /*merge_stderr=*/true);
+  std::string line;
+  do {
+    line = read_line(up);
+  } while (!line.empty() && line.find("is up") == std::string::npos);
+  ASSERT_NE(line.find("is up"), std::string::npos) << "faultline env up did not come up";
+
+  const pid_t agent = find_agent(up.pid);
+  ASSERT_GT(agent, 0);
+  std::error_code ec;
+  const std::string user_ns = fs::read_symlink("/proc/" + std::to_string(agent) + "/ns/user", ec).string();
+  const std::string net_ns = fs::read_symlink("/proc/" + std::to_string(agent) + "/ns/net", ec).string();
+  const std::string pid_ns = fs::read_symlink("/proc/" + std::to_string(agent) + "/ns/pid_for_children", ec).string();
+  ASSERT_GE(processes_in("user", user_ns).size(), 3u) << "the agent and two services";
+  const int agent_fd = static_cast<int>(syscall(SYS_pidfd_open, agent, 0));
+  ASSERT_GE(agent_fd, 0);
+
+  kill(up.pid, sig);
+  const int status = wait_for(up);
+  EXPECT_EQ(status, sig == SIGKILL ? 128 + SIGKILL : 130);
+  // The sandbox's pid 1 ends (and, in ending, takes every process of its namespace with it).
+  pollfd pfd{agent_fd, POLLIN, 0};
+  ASSERT_EQ(poll(&pfd, 1, 10000), 1) << "the sandbox outlived faultline";
+  close(agent_fd);
+
+  EXPECT_TRUE(processes_in("user", user_ns).empty()) << "a process of the sandbox survived";
+  EXPECT_TRUE(processes_in("net", net_ns).empty()) << "the sandbox's network survived";
+  EXPECT_TRUE(processes_in("pid", pid_ns).empty()) << "a process of the sandbox's PID namespace survived";
+  EXPECT_EQ(read_text("/proc/self/mountinfo"), mounts_before) << "mounts changed on the host";
+}
+
+INSTANTIATE_TEST_SUITE_P(Env, Teardown, ::testing::Values(SIGINT, SIGTERM, SIGKILL),
+                         [](const auto& info) { return std::string(sigabbrev_np(info.param)); });
+
+}  // namespace
+}  // namespace faultline::testing
