@@ -14,7 +14,7 @@ using Clock = std::chrono::steady_clock;
 
 // While a service starts, its health check runs this often (or at its own interval, if shorter),
 // so that dependants start as soon as it is ready rather than an interval later.
-constexpr Duration kStartingProbeInterval{200};
+constexpr Duration kStartingProbeInterval{100};
 
 std::string seconds(Duration d) {
   const auto tenths = d.count() / 100;
@@ -176,7 +176,7 @@ bool Environment::wait_until_ready(const std::string& service, Duration timeout)
 }
 
 // Compose's health semantics: unhealthy after `retries` failures in a row; failures during
-// start_period do not count. Until the first success, faultline probes every 200 ms so that
+// start_period do not count. Until the first success, faultline probes every 100 ms so that
 // dependants start as soon as possible; a service that has never been healthy becomes unhealthy
 // once start_period + retries x interval have passed.
 void Environment::watch_health(const std::string& service, HealthCheck check) {

@@ -28,6 +28,7 @@ int serve(const char* port) {
     std::perror("serve");
     return 1;
   }
+  freeaddrinfo(info);
   char host[256] = {};
   gethostname(host, sizeof host - 1);
   const std::string answer = std::string("hello from ") + host + "\n";
@@ -51,7 +52,9 @@ int connect_to(const char* host, const char* port, int timeout_ms) {
     return 1;
   }
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  if (connect(fd, info->ai_addr, info->ai_addrlen) != 0 && errno != EINPROGRESS) {
+  const int rc = connect(fd, info->ai_addr, info->ai_addrlen);
+  freeaddrinfo(info);
+  if (rc != 0 && errno != EINPROGRESS) {
     std::perror("connect");
     return 1;
   }
