@@ -64,7 +64,8 @@ class RecordingObserver : public EnvironmentObserver {
 
 class LocalEnvironmentTest : public ::testing::Test {
  protected:
-  // Writes compose.yaml (with ${TCP_PROBE} available) and loads it.
+  // Writes compose.yaml (with ${TCP_PROBE} available) and loads it. Services do not see the host's
+  // /tmp (where a build may live): a compose file mounts the programs it needs from there.
   Project project(const std::string& compose_text) {
     std::ofstream(dir_.path() / "compose.yaml") << compose_text;
     auto env = process_environment();

@@ -15,11 +15,12 @@ TEST_F(LocalEnvironmentTest, ServicesHaveOwnNamesAddressesAndReachEachOther) {
   Environment& env = make(R"(
 services:
   alpha:
-    command: ["${TCP_PROBE}", "serve", "7000"]
-    volumes: ["./shared:/mnt/shared:ro"]
+    command: ["tcp_probe", "serve", "7000"]
+    volumes: ["./shared:/mnt/shared:ro", "${TCP_PROBE}:/usr/local/bin/tcp_probe:ro"]
   beta:
     hostname: beta-host
-    command: ["${TCP_PROBE}", "serve", "7000"]
+    command: ["tcp_probe", "serve", "7000"]
+    volumes: ["${TCP_PROBE}:/usr/local/bin/tcp_probe:ro"]
 )");
   env.up(Duration(20000));
   ASSERT_TRUE(observer_.wait_for_output("alpha", "listening"));
@@ -34,10 +35,10 @@ services:
   EXPECT_NE(run("beta", {"hostname", "-I"}).output.find(beta_address), std::string::npos);
 
   // Names resolve for every program (through /etc/hosts), and TCP crosses between services.
-  const ExecResult to_beta = run("alpha", {TCP_PROBE, "connect", "beta-host", "7000", "3000"});
+  const ExecResult to_beta = run("alpha", {"tcp_probe", "connect", "beta-host", "7000", "3000"});
   EXPECT_EQ(to_beta.status, 0) << to_beta.output;
   EXPECT_EQ(to_beta.output, "hello from beta-host\n");
-  const ExecResult to_alpha = run("beta", {TCP_PROBE, "connect", "alpha", "7000", "3000"});
+  const ExecResult to_alpha = run("beta", {"tcp_probe", "connect", "alpha", "7000", "3000"});
   EXPECT_EQ(to_alpha.output, "hello from alpha\n");
 
   // A bind mount shows the host's file, read-only as asked.
@@ -61,12 +62,14 @@ TEST_F(LocalEnvironmentTest, NetworkRulesCutAndRestoreTraffic) {
 services:
   client:
     command: sleep 1000
+    volumes: ["${TCP_PROBE}:/usr/local/bin/tcp_probe:ro"]
   server:
-    command: ["${TCP_PROBE}", "serve", "7000"]
+    command: ["tcp_probe", "serve", "7000"]
+    volumes: ["${TCP_PROBE}:/usr/local/bin/tcp_probe:ro"]
 )");
   env.up(Duration(20000));
   ASSERT_TRUE(observer_.wait_for_output("server", "listening"));
-  const std::vector<std::string> probe = {TCP_PROBE, "connect", "server", "7000", "500"};
+  const std::vector<std::string> probe = {"tcp_probe", "connect", "server", "7000", "500"};
   ASSERT_EQ(run("client", probe).status, 0);
 
   const auto t0 = std::chrono::steady_clock::now();
@@ -175,6 +178,29 @@ TEST_F(LocalEnvironmentTest, MissingProgramFailsTheStartClearly) {
     EXPECT_NE(std::string(e.what()).find("ghost cannot start: start /no/such/program: No such file"), std::string::npos)
         << e.what();
   }
+}
+
+}  // namespace
+}  // namespace faultline::env
+
+namespace faultline::env {
+namespace {
+
+TEST_F(LocalEnvironmentTest, ExecPassesEnvironmentCapturesOutputAndHonoursTimeouts) {
+  Environment& env = make("services:\n  box:\n    command: sleep 1000\n    environment: {FROM_COMPOSE: compose}\n    working_dir: /etc\n");
+  env.up(Duration(20000));
+  const ExecResult vars = run_in_service(env.backend(), "box", {"/bin/sh", "-c", "echo $FROM_COMPOSE $EXTRA; pwd; echo oops >&2; exit 7"},
+                                         Duration(10000), {{"EXTRA", "extra"}});
+  EXPECT_EQ(vars.status, 7);
+  EXPECT_EQ(vars.output, "compose extra\n/etc\noops\n");
+
+  const auto t0 = std::chrono::steady_clock::now();
+  const ExecResult slow = run_in_service(env.backend(), "box", {"sleep", "30"}, Duration(300));
+  EXPECT_TRUE(slow.timed_out);
+  EXPECT_EQ(slow.status, 128 + 9);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  EXPECT_EQ(run("box", {"/bin/sh", "-c", "ps -e -o comm= | grep -c '^sleep$'"}).output, "1\n")
+      << "the timed-out command is gone; only the service's own sleep remains";
 }
 
 }  // namespace
