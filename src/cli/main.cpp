@@ -18,6 +18,7 @@
 #include "env/local/enter.h"
 #include "env/local/local_backend.h"
 #include "env_control.h"
+#include "run.h"
 #include "faultline/version.h"
 
 namespace faultline::cli {
@@ -25,8 +26,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int kExitUsage = 2;
-constexpr int kExitInterrupted = 130;
 
 // Where the environment comes from: -f FILE... or a directory (default: here).
 struct ProjectArgs {
@@ -300,6 +299,27 @@ int main(int argc, char** argv) {
   CLI::App* down = env_cmd->add_subcommand("down", "Stop a running environment");
   project_args.add_to(down);
 
+  RunOptions run_options;
+  for (int i = 0; i < argc; ++i) run_options.arguments.push_back(argv[i]);
+  uint64_t seed = 0;
+  CLI::App* run_cmd = app.add_subcommand("run", "Run a test template and report which properties hold");
+  run_cmd->add_option("dir", run_options.directory, "Folder with a compose file and its templates")->check(CLI::ExistingDirectory);
+  run_cmd->add_option("-f,--file", run_options.files, "Compose file (repeat to merge overrides)");
+  run_cmd->add_option("--duration", run_options.duration, "How long the whole run lasts (default 30m)");
+  run_cmd->add_option("--seed", seed, "The run's seed (default: a fresh one, printed and recorded)");
+  run_cmd->add_option("--out", run_options.out, "Run directory (default runs/<time>-<seed>)");
+  run_cmd->add_option("--template", run_options.template_name, "Template to run (needed when there are several)");
+  run_cmd->add_option("--timeline", run_options.timeline, "Length of a timeline's driver phase (default 60s)");
+  run_cmd->add_option("--max-parallel", run_options.max_parallel, "Parallel drivers at most at once (default 4)");
+  run_cmd->add_option("--command-timeout", run_options.command_timeout, "A command running longer is killed (default 5m)");
+  run_cmd->add_option("--setup-timeout", run_options.setup_timeout, "How long to wait for setup complete (default 2m)");
+  run_cmd->add_option("--replay-timeline", run_options.replay, "Run timeline N of RUN_DIR again with the same choices (RUN_DIR:N)");
+  run_cmd->add_flag("--quiet", run_options.quiet, "Print only the summary");
+
+  std::string report_dir;
+  CLI::App* report_cmd = app.add_subcommand("report", "Rebuild a run's report from its run directory");
+  report_cmd->add_option("run_dir", report_dir, "Run directory")->required()->check(CLI::ExistingDirectory);
+
   CLI::App* validate_cmd = app.add_subcommand("validate", "Check an environment and its test templates");
   project_args.add_to(validate_cmd);
   validate_cmd->add_option("dir", project_args.directory, "Folder with a compose file")->check(CLI::ExistingDirectory);
@@ -316,6 +336,11 @@ int main(int argc, char** argv) {
     if (ps->parsed()) return env_ps(project_args);
     if (down->parsed()) return env_down(project_args);
     if (validate_cmd->parsed()) return validate(project_args);
+    if (run_cmd->parsed()) {
+      if (run_cmd->count("--seed")) run_options.seed = seed;
+      return run_command(run_options);
+    }
+    if (report_cmd->parsed()) return report_command(report_dir);
   } catch (const env::ConfigError& e) {
     fmt::print(stderr, "faultline: {}\n", e.what());
     return kExitUsage;

@@ -37,6 +37,8 @@ class RunningProcess {
   virtual void kill() = 0;
   // The command's pid on this machine.
   virtual pid_t pid() const = 0;
+  // A descriptor that becomes readable (poll) when the command has ended, to wait for many at once.
+  virtual int exit_fd() const = 0;
 };
 
 // What a finished command printed.

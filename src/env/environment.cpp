@@ -39,6 +39,7 @@ Environment::Environment(Project project, EnvironmentObserver* observer)
     : project_(std::move(project)), observer_(observer) {
   for (const auto& [name, spec] : project_.services) statuses_[name].changed_at = std::chrono::system_clock::now();
   if (pipe2(wake_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) throw std::runtime_error("pipe failed");
+  log_thread_ = std::thread([this] { read_logs(); });
 }
 
 Environment::~Environment() {
@@ -77,7 +78,6 @@ ServiceStatus Environment::status(const std::string& service) const {
 
 void Environment::up(Duration timeout) {
   if (!backend_) throw StartError("no backend attached");
-  if (!log_thread_.joinable()) log_thread_ = std::thread([this] { read_logs(); });
   const auto deadline = Clock::now() + timeout;
   for (const std::string& name : project_.start_order) {
     for (const Dependency& dependency : project_.services.at(name).depends_on) {
@@ -87,34 +87,58 @@ void Environment::up(Duration timeout) {
   }
 }
 
+std::pair<int, int> Environment::log_pipes(const std::string& source) {
+  int out[2], err[2];
+  if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  if (pipe2(err, O_CLOEXEC) != 0) {
+    close(out[0]);
+    close(out[1]);
+    throw std::runtime_error("pipe failed");
+  }
+  {
+    std::lock_guard lock(mutex_);
+    log_fds_[out[0]] = {source, "stdout"};
+    log_fds_[err[0]] = {source, "stderr"};
+  }
+  const ssize_t ignored = write(wake_pipe_[1], "w", 1);
+  (void)ignored;
+  return {out[1], err[1]};
+}
+
+std::unique_ptr<RunningProcess> Environment::exec_logged(const std::string& service, ExecRequest request,
+                                                         const std::string& log_source) {
+  const auto [out, err] = log_pipes(log_source);
+  request.stdout_fd = out;
+  request.stderr_fd = err;
+  std::unique_ptr<RunningProcess> process;
+  try {
+    process = backend_->exec(service, request);
+  } catch (...) {
+    close(out);
+    close(err);
+    throw;
+  }
+  close(out);
+  close(err);
+  return process;
+}
+
 void Environment::start_service(const std::string& name) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_) throw StartError("stopped before " + name + " started");
   }
-  int out[2], err[2];
-  if (pipe2(out, O_CLOEXEC) != 0) throw StartError("pipe failed");
-  if (pipe2(err, O_CLOEXEC) != 0) {
-    close(out[0]);
-    close(out[1]);
-    throw StartError("pipe failed");
-  }
+  const auto [out, err] = log_pipes(name);
   try {
-    backend_->start(name, out[1], err[1]);
+    backend_->start(name, out, err);
   } catch (const std::exception& e) {
-    for (int fd : {out[0], out[1], err[0], err[1]}) close(fd);
+    close(out);
+    close(err);
     throw StartError("service " + name + " cannot start: " + e.what());
   }
-  close(out[1]);
-  close(err[1]);
+  close(out);
+  close(err);
   const ServiceSpec& spec = project_.services.at(name);
-  {
-    std::lock_guard lock(mutex_);
-    log_fds_[out[0]] = {name, "stdout"};
-    log_fds_[err[0]] = {name, "stderr"};
-  }
-  const ssize_t ignored = write(wake_pipe_[1], "w", 1);
-  (void)ignored;
   set_state(name, spec.healthcheck ? ServiceState::starting : ServiceState::running);
   if (spec.healthcheck) {
     std::lock_guard lock(mutex_);

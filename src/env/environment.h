@@ -64,6 +64,11 @@ class Environment {
   // Stops every service (SIGTERM, then SIGKILL after `grace`) and destroys the backend.
   void down(Duration grace);
 
+  // Runs a command in a service with its stdout and stderr reported to the observer, line by line,
+  // under the name `log_source` (e.g. a test command's invocation).
+  std::unique_ptr<RunningProcess> exec_logged(const std::string& service, ExecRequest request,
+                                              const std::string& log_source);
+
   ServiceStatus status(const std::string& service) const;
   // Waits until `service` is healthy (or merely running, without a health check); false on
   // failure or timeout.
@@ -74,6 +79,9 @@ class Environment {
 
  private:
   void start_service(const std::string& name);
+  // New stdout and stderr pipes whose read ends the log thread follows as `source`; returns the
+  // write ends (the caller closes them once handed over).
+  std::pair<int, int> log_pipes(const std::string& source);
   void wait_for_dependency(const std::string& service, const Dependency& dependency,
                            std::chrono::steady_clock::time_point deadline);
   void set_state(const std::string& service, ServiceState state, const std::string& detail = "");

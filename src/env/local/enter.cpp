@@ -66,6 +66,7 @@ class EnteredProcess : public RunningProcess {
   }
 
   pid_t pid() const override { return command_; }
+  int exit_fd() const override { return carrier_fd_; }
 
  private:
   pid_t carrier_;

@@ -1,0 +1,177 @@
+// Exit statuses, built-in properties, the run directory, `faultline report` and replay.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <poll.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "run_support.h"
+
+namespace faultline::testing {
+namespace {
+
+const std::string kSdkAssert(const std::string& id, bool condition) {
+  return "echo '{\"antithesis_assert\":{\"id\":\"" + id + "\",\"message\":\"" + id +
+         "\",\"hit\":true,\"must_hit\":true,\"assert_type\":\"always\",\"display_type\":\"Always\",\"condition\":" +
+         (condition ? "true" : "false") + ",\"details\":{\"from\":\"shell\"}}}' >> $ANTITHESIS_OUTPUT_DIR/sdk.jsonl";
+}
+
+TEST(RunExit, ZeroWhenEveryPropertyPasses) {
+  SyntheticTemplate t;
+  t.command("parallel_driver_ok", kSdkAssert("Shell says yes", true));
+  const RunRecord r = t.run({"--duration", "1s"});
+  EXPECT_EQ(r.exit_status, 0) << r.output;
+  const nlohmann::json* yes = r.property("Shell says yes");
+  ASSERT_NE(yes, nullptr) << r.output;
+  EXPECT_EQ(yes->value("status", ""), "passed");
+  EXPECT_EQ(yes->value("examples", nlohmann::json::array()).at(0).value("command", ""), "parallel_driver_ok");
+  EXPECT_EQ(r.property("setup completes")->value("status", ""), "passed");
+  EXPECT_EQ(r.property("parallel_driver_ok exits 0")->value("status", ""), "passed");
+  EXPECT_NE(r.output.find("exit status 0: every property passes"), std::string::npos) << r.output;
+}
+
+TEST(RunExit, OneWhenACommandFailsOrAnAssertionFails) {
+  SyntheticTemplate t;
+  t.command("parallel_driver_broken", "exit 3");
+  t.command("serial_driver_liar", kSdkAssert("Shell never lies", false));
+  const RunRecord r = t.run({"--duration", "1s", "--seed", "5"});
+  EXPECT_EQ(r.exit_status, 1) << r.output;
+  const nlohmann::json* exits = r.property("parallel_driver_broken exits 0");
+  ASSERT_NE(exits, nullptr);
+  EXPECT_EQ(exits->value("status", ""), "failed");
+  EXPECT_EQ(exits->value("counterexamples", nlohmann::json::array()).at(0).at("details").value("status", 0), 3);
+  EXPECT_EQ(r.property("parallel_driver_broken exits 0 at least once")->value("status", ""), "failed");
+  const nlohmann::json* lie = r.property("Shell never lies");
+  ASSERT_NE(lie, nullptr);
+  EXPECT_EQ(lie->value("status", ""), "failed");
+  EXPECT_EQ(lie->value("counterexamples", nlohmann::json::array()).at(0).at("details").value("from", ""), "shell");
+  EXPECT_NE(r.output.find("FAIL"), std::string::npos);
+}
+
+TEST(RunExit, CommandPastItsTimeoutIsKilledAndFails) {
+  SyntheticTemplate t;
+  t.command("parallel_driver_hangs", "sleep 1000");
+  const RunRecord r = t.run({"--duration", "2s", "--command-timeout", "300ms"});
+  EXPECT_EQ(r.exit_status, 1) << r.output;
+  ASSERT_FALSE(r.invocations.empty());
+  EXPECT_TRUE(r.invocations[0].timed_out);
+  EXPECT_LT(r.invocations[0].end - r.invocations[0].start, 2000.0);
+  const nlohmann::json* exits = r.property("parallel_driver_hangs exits 0");
+  ASSERT_NE(exits, nullptr);
+  EXPECT_EQ(exits->value("status", ""), "failed");
+  EXPECT_TRUE(exits->value("counterexamples", nlohmann::json::array()).at(0).at("details").value("timed_out", false));
+}
+
+TEST(RunExit, TwoWithoutSetupCompleteShowingTheServicesLastLines) {
+  SyntheticTemplate t(/*setup=*/false);
+  t.command("parallel_driver_never", "true");
+  const RunRecord r = t.run({"--duration", "5s", "--setup-timeout", "1s"});
+  EXPECT_EQ(r.exit_status, 2) << r.output;
+  EXPECT_NE(r.output.find("no process wrote setup complete (antithesis_setup) within 1 s"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--- last lines of box ---\nno setup here"), std::string::npos) << r.output;
+  EXPECT_TRUE(r.invocations.empty()) << "no command runs before setup complete";
+  EXPECT_EQ(r.property("setup completes")->value("status", ""), "failed");
+}
+
+TEST(RunExit, TwoForABadTemplateNamingTheFile) {
+  SyntheticTemplate t;
+  t.command("parallel_driver_ok");
+  t.command("notes.txt");
+  const RunRecord r = t.run({"--duration", "1s"});
+  EXPECT_EQ(r.exit_status, 2);
+  EXPECT_NE(r.output.find("main/notes.txt: not a test command"), std::string::npos) << r.output;
+}
+
+// Waits (bounded, on inotify) until the run's events.jsonl has a line containing `text`.
+bool wait_for_event(const std::filesystem::path& events, const std::string& text) {
+  const int fd = inotify_init1(IN_CLOEXEC);
+  inotify_add_watch(fd, events.parent_path().c_str(), IN_MODIFY | IN_CREATE);
+  bool found = false;
+  for (int round = 0; round < 200 && !found; ++round) {
+    std::ifstream in(events);
+    std::stringstream all;
+    all << in.rdbuf();
+    found = all.str().find(text) != std::string::npos;
+    if (!found) {
+      pollfd pfd{fd, POLLIN, 0};
+      if (poll(&pfd, 1, 100) > 0) {
+        char buffer[4096];
+        const ssize_t ignored = read(fd, buffer, sizeof buffer);
+        (void)ignored;
+      }
+    }
+  }
+  close(fd);
+  return found;
+}
+
+TEST(RunExit, InterruptedRunTearsDownReportsAndExits130) {
+  SyntheticTemplate t;
+  t.command("parallel_driver_slow", "sleep 1000");
+  const auto out = t.path() / "interrupted";
+  Child run = start({FAULTLINE_BIN, "run", t.path().string(), "--out", out.string(), "--duration", "10m", "--quiet"},
+                    {{"FAULTLINE_SANDBOX_AGENT", SANDBOX_AGENT}}, true);
+  ASSERT_TRUE(wait_for_event(out / "events.jsonl", "command_started"));
+  kill(run.pid, SIGINT);
+  EXPECT_EQ(wait_for(run), 130);
+  RunRecord r;
+  SyntheticTemplate::read_into(out, r);
+  ASSERT_TRUE(r.report.is_object()) << "report.json written";
+  EXPECT_EQ(r.report.at("run").value("exit_status", 0), 130);
+  ASSERT_FALSE(r.invocations.empty());
+  EXPECT_TRUE(r.invocations[0].killed_by_composer);
+  EXPECT_EQ(r.events.back().value("type", ""), "run_finished");
+}
+
+TEST(RunDirectory, ReportRebuildsFromEventsAlone) {
+  SyntheticTemplate t;
+  t.command("parallel_driver_mixed", kSdkAssert("Shell is consistent", true));
+  t.command("serial_driver_fails", "exit 1");
+  const auto out = t.path() / "run-rebuild";
+  Child run = start({FAULTLINE_BIN, "run", t.path().string(), "--out", out.string(), "--duration", "1s", "--quiet"},
+                    {{"FAULTLINE_SANDBOX_AGENT", SANDBOX_AGENT}}, true);
+  EXPECT_EQ(wait_for(run), 1);
+  std::ifstream first(out / "report.json");
+  const nlohmann::json original = nlohmann::json::parse(first);
+  std::filesystem::remove(out / "report.json");
+  std::string output;
+  EXPECT_EQ(testing::run({FAULTLINE_BIN, "report", out.string()}, {}, &output), 1);
+  std::ifstream second(out / "report.json");
+  const nlohmann::json rebuilt = nlohmann::json::parse(second);
+  EXPECT_EQ(rebuilt.at("properties"), original.at("properties"));
+  EXPECT_NE(output.find("FAIL"), std::string::npos);
+  // The run directory holds what the issue promises.
+  for (const char* name : {"run.json", "events.jsonl", "logs/timeline-1"}) {
+    EXPECT_TRUE(std::filesystem::exists(out / name)) << name;
+  }
+  bool command_log = false;
+  for (const auto& entry : std::filesystem::directory_iterator(out / "logs/timeline-1")) {
+    command_log |= entry.path().filename().string().rfind("cmd-1-", 0) == 0;
+  }
+  EXPECT_TRUE(command_log) << "each invocation has its log";
+}
+
+TEST(RunDirectory, ReplayedTimelineMakesTheSameChoices) {
+  SyntheticTemplate t;
+  t.command("first_one");
+  t.command("first_two");
+  t.command("parallel_driver_a", "sleep 0.05");
+  t.command("parallel_driver_b", "sleep 0.05");
+  const RunRecord original = t.run({"--duration", "4s", "--timeline", "1s", "--seed", "1234"});
+  ASSERT_NE(original.exit_status, 2) << original.output;
+  ASSERT_GE(original.timelines().size(), 2u);
+  const auto out = t.path() / "run-1";
+  const RunRecord replay = t.run({"--replay-timeline", out.string() + ":2"});
+  ASSERT_NE(replay.exit_status, 2) << replay.output;
+  EXPECT_EQ(replay.timelines(), std::vector<int>{2});
+  const auto a = original.of_timeline(2), b = replay.of_timeline(2);
+  ASSERT_GE(std::min(a.size(), b.size()), 5u);
+  for (size_t k = 0; k + 2 < std::min(a.size(), b.size()); ++k) {
+    EXPECT_EQ(a[k].command + "@" + a[k].service, b[k].command + "@" + b[k].service) << "choice " << k;
+  }
+}
+
+}  // namespace
+}  // namespace faultline::testing
