@@ -12,7 +12,7 @@ build: bootstrap
 	@cmake --preset default >/dev/null
 	@cmake --build --preset default
 
-# faultline's main job. Until `faultline run` exists: the SDK tour example.
+# faultline's main job: `faultline run examples/etcd --duration 2m`.
 demo: build
 	@scripts/demo
 

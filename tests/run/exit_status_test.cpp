@@ -175,3 +175,23 @@ TEST(RunDirectory, ReplayedTimelineMakesTheSameChoices) {
 
 }  // namespace
 }  // namespace faultline::testing
+
+namespace faultline::testing {
+namespace {
+
+TEST(RunDirectory, StopFaultsRequestsAreRecorded) {
+  SyntheticTemplate t;
+  t.command("serial_driver_quiet", "\"$ANTITHESIS_STOP_FAULTS\" 7 && \"$ANTITHESIS_STOP_FAULTS\" oops; exit 0");
+  const RunRecord r = t.run({"--duration", "1s"});
+  EXPECT_EQ(r.exit_status, 0) << r.output;
+  int requests = 0;
+  for (const nlohmann::json& e : r.events) {
+    if (e.value("type", "") != "stop_faults") continue;
+    ++requests;
+    EXPECT_EQ(e.value("seconds", 0), 7);
+  }
+  EXPECT_GE(requests, 1) << "every run of the command asked for a quiet period";
+}
+
+}  // namespace
+}  // namespace faultline::testing
