@@ -19,6 +19,7 @@
 #include "env/local/local_backend.h"
 #include "env_control.h"
 #include "run.h"
+#include "check.h"
 #include "faultline/version.h"
 
 namespace faultline::cli {
@@ -320,6 +321,16 @@ int main(int argc, char** argv) {
   CLI::App* report_cmd = app.add_subcommand("report", "Rebuild a run's report from its run directory");
   report_cmd->add_option("run_dir", report_dir, "Run directory")->required()->check(CLI::ExistingDirectory);
 
+  CheckCommandOptions check_options;
+  CLI::App* check_cmd = app.add_subcommand("check", "Check recorded histories for linearizability");
+  check_cmd->add_option("--model", check_options.model, "register, cas-register or kv")->required();
+  check_cmd->add_option("--format", check_options.format, "auto (default), jepsen-log, edn or faultline");
+  check_cmd->add_flag("!--no-partition", check_options.partition, "Check the whole history as one state (no per-key split)");
+  check_cmd->add_option("--timeout", check_options.timeout, "Give up (verdict unknown, exit 3) after this long (default 60s)");
+  check_cmd->add_option("--html", check_options.html, "Draw the first failing history into this HTML file");
+  check_cmd->add_flag("--json", check_options.json, "Print the verdicts as JSON");
+  check_cmd->add_option("files", check_options.files, "History files")->required()->check(CLI::ExistingFile);
+
   CLI::App* validate_cmd = app.add_subcommand("validate", "Check an environment and its test templates");
   project_args.add_to(validate_cmd);
   validate_cmd->add_option("dir", project_args.directory, "Folder with a compose file")->check(CLI::ExistingDirectory);
@@ -341,6 +352,7 @@ int main(int argc, char** argv) {
       return run_command(run_options);
     }
     if (report_cmd->parsed()) return report_command(report_dir);
+    if (check_cmd->parsed()) return check_command(check_options);
   } catch (const env::ConfigError& e) {
     fmt::print(stderr, "faultline: {}\n", e.what());
     return kExitUsage;
