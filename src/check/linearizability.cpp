@@ -21,40 +21,41 @@ uint64_t mix(uint64_t x) {
 
 // The memo of (linearized set, state) pairs already explored. A set is kept as two independent
 // 64-bit Zobrist hashes (xor of per-operation keys, updated in O(1) as operations are linearized
-// and undone): 24 bytes an entry whatever the history's length, where a bitset would take n/8.
-// Two different pairs are taken for one only if both hashes collide (about 2^-128 a pair).
+// and undone), folded with the state into one 128-bit fingerprint: 16 bytes an entry whatever the
+// history's length, where a bitset would take n/8, so that the table stays in cache longer. Two
+// different pairs are taken for one only if their 128-bit fingerprints collide.
 class Memo {
  public:
-  Memo() : slots_(1 << 12) {}
+  Memo() : slots_(1 << 10) {}
 
   // True when the pair is new (and now remembered).
   bool insert(uint64_t h1, uint64_t h2, uint64_t state) {
     if ((size_ + 1) * 2 > slots_.size()) grow();
-    return place(slots_, {h1 ^ mix(state), h2, state, true});
+    // The low bit marks a used slot.
+    return place(slots_, {(h1 ^ mix(state)) | 1, h2 ^ mix(state ^ 0x5bd1e9955bd1e995ULL)});
   }
   size_t size() const { return size_; }
 
  private:
   struct Slot {
-    uint64_t h1, h2, state;
-    bool used;
+    uint64_t a, b;  // a == 0: empty
   };
   bool place(std::vector<Slot>& slots, const Slot& entry) {
     const size_t mask = slots.size() - 1;
-    for (size_t i = entry.h1 & mask;; i = (i + 1) & mask) {
+    for (size_t i = (entry.a >> 1) & mask;; i = (i + 1) & mask) {
       Slot& slot = slots[i];
-      if (!slot.used) {
+      if (slot.a == 0) {
         slot = entry;
         if (&slots == &slots_) ++size_;
         return true;
       }
-      if (slot.h1 == entry.h1 && slot.h2 == entry.h2 && slot.state == entry.state) return false;
+      if (slot.a == entry.a && slot.b == entry.b) return false;
     }
   }
   void grow() {
-    std::vector<Slot> bigger(slots_.size() * 2);
+    std::vector<Slot> bigger(slots_.size() * 4);
     for (const Slot& s : slots_) {
-      if (s.used) place(bigger, s);
+      if (s.a != 0) place(bigger, s);
     }
     slots_.swap(bigger);
   }
@@ -131,8 +132,14 @@ SearchOutcome search(const std::vector<Operation>& ops, ModelInstance& model, Cl
   struct Frame {
     int32_t call;
     uint64_t state;
-    bool forced;  // a read taken as soon as possible: never tried later instead
+    bool forced;       // a read taken as soon as possible: never tried later instead
+    bool second_pass;  // chosen among the unknown operations
   };
+  // At each depth the candidates are the calls before the first return. Operations of known
+  // outcome are tried first; those of unknown outcome (which may as well take effect later, or
+  // never) only when none of the others leads anywhere: the same candidates, a better order.
+  bool second_pass = false;
+  bool unknown_seen = false;
   std::vector<Frame> stack;
   uint64_t state = model.init();
   uint64_t h1 = 0, h2 = 0;
@@ -149,6 +156,11 @@ SearchOutcome search(const std::vector<Operation>& ops, ModelInstance& model, Cl
     }
     const Node& node = nodes[entry];
     bool dead_end = false;
+    if (node.call && ops[node.op].unknown != second_pass) {
+      unknown_seen = unknown_seen || ops[node.op].unknown;
+      entry = node.next;
+      continue;
+    }
     if (node.call) {
       uint64_t next = 0;
       const bool fits = model.step(state, static_cast<size_t>(node.op), &next);
@@ -158,7 +170,9 @@ SearchOutcome search(const std::vector<Operation>& ops, ModelInstance& model, Cl
       // is the one it leads to; if that one was explored already, so is this.
       if (forced && !fresh) dead_end = true;
       if (fresh) {
-        stack.push_back({entry, state, forced});
+        stack.push_back({entry, state, forced, second_pass});
+        second_pass = false;
+        unknown_seen = false;
         state = next;
         h1 ^= key1[node.op];
         h2 ^= key2[node.op];
@@ -179,7 +193,13 @@ SearchOutcome search(const std::vector<Operation>& ops, ModelInstance& model, Cl
         continue;
       }
     }
-    // A return whose call is still in the list: nothing before it fits. Backtrack.
+    // A return whose call is still in the list: none of the known operations before it fits.
+    // Then the unknown ones; then backtrack.
+    if (!dead_end && !second_pass && unknown_seen) {
+      second_pass = true;
+      entry = nodes[head].next;
+      continue;
+    }
     if (!dead_end && stack.size() == best && out.blocked.empty()) {
       for (int32_t e = nodes[head].next; e >= 0 && e != entry; e = nodes[e].next) {
         if (nodes[e].call && out.blocked.size() < 8) out.blocked.push_back(static_cast<size_t>(nodes[e].op));
@@ -198,6 +218,8 @@ SearchOutcome search(const std::vector<Operation>& ops, ModelInstance& model, Cl
       state = top.state;
       unlift(top.call);
       entry = nodes[top.call].next;
+      second_pass = top.second_pass;
+      unknown_seen = true;  // conservatively: the window may hold unknown operations
       undone = !top.forced;
     }
     if (!undone) {
