@@ -87,6 +87,21 @@ void faultline_flush(void);
 /* Whether lines are written anywhere. Evaluations still count when they are not. */
 int faultline_output_enabled(void);
 
+/* Operation histories, for faultline's linearizability checker (docs/sdk.md). A client records each
+ * operation's invocation, then exactly one completion: "ok" (it took effect, with its result), "fail"
+ * (it did not take effect) or "info" (unknown: a timeout, a lost connection). Events go to
+ * $ANTITHESIS_OUTPUT_DIR/history.jsonl, one JSON line each, with a monotonic timestamp. */
+
+/* A process id no other client of the run uses. A client that recorded "info" must continue under a
+ * new id (as in Jepsen: its operation may still be in flight). */
+int64_t faultline_history_new_process(void);
+
+/* Records one event. `type`: "invoke", "ok", "fail" or "info". `f`: the operation (read, write, cas,
+ * get, put, append, delete...). `key`: NULL for unkeyed objects. `value_json`: the operation's value
+ * as JSON text (the invocation's argument, or the completion's result), or NULL for none. */
+void faultline_history_record(int64_t process, const char* type, const char* f, const char* key,
+                              const char* value_json);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -18,6 +18,8 @@
 #include <set>
 #include <thread>
 
+#include "check/linearizability.h"
+#include "check/parse.h"
 #include "composer/scheduler.h"
 #include "composer/templates.h"
 #include "env/compose.h"
@@ -71,6 +73,76 @@ void write_file(const fs::path& path, const std::string& text, bool executable =
                                             fs::perms::others_read | fs::perms::others_exec);
 }
 
+// The template's model for histories (top-level x-faultline: {model: NAME}), if it names one.
+struct HistoryCheck {
+  std::string model;
+  Duration timeout{60000};
+};
+
+std::optional<HistoryCheck> history_check_of(const env::Project& project) {
+  if (!project.x_faultline || !project.x_faultline->is_map()) return std::nullopt;
+  const env::YamlPtr model = project.x_faultline->get("model");
+  if (!model || !model->is_scalar()) return std::nullopt;
+  if (!check::make_model(model->scalar)) {
+    throw env::ConfigError(model->mark, "x-faultline.model",
+                           "unknown model \"" + model->scalar + "\" (models: " + check::model_names() + ")");
+  }
+  HistoryCheck result{model->scalar, Duration(60000)};
+  if (const env::YamlPtr timeout = project.x_faultline->get("check_timeout"); timeout && timeout->is_scalar()) {
+    result.timeout = env::parse_duration(timeout->scalar, timeout->mark, "x-faultline.check_timeout");
+  }
+  return result;
+}
+
+// Merges every history.jsonl of a timeline's SDK folder by time into `merged` (faultline's history
+// format) and checks it; returns the history_checked event's fields.
+nlohmann::json check_timeline_history(const fs::path& sdk_dir, const fs::path& merged, const HistoryCheck& how) {
+  std::vector<std::pair<int64_t, std::string>> lines;
+  std::error_code ec;
+  for (const auto& entry : fs::recursive_directory_iterator(sdk_dir, ec)) {
+    if (entry.path().filename() != "history.jsonl") continue;
+    std::ifstream in(entry.path());
+    for (std::string line; std::getline(in, line);) {
+      const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_discarded() || !j.contains("faultline_history")) continue;
+      lines.emplace_back(j["faultline_history"].value("time", int64_t{0}), line);
+    }
+  }
+  std::stable_sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string text;
+  for (const auto& [time, line] : lines) text += line + "\n";
+  std::ofstream(merged) << text;
+  nlohmann::json fields = {{"model", how.model}, {"history", merged.string()}};
+  try {
+    const auto ops = check::pair_operations(check::parse_history(text, check::Format::faultline, merged.string()));
+    const auto model = check::make_model(how.model);
+    check::CheckOptions options;
+    options.timeout = how.timeout;
+    const check::CheckResult result = check::check_linearizability(ops, *model, options);
+    fields["verdict"] = result.verdict == check::Verdict::linearizable ? "linearizable"
+                        : result.verdict == check::Verdict::unknown ? "unknown"
+                                                                    : "not linearizable";
+    fields["operations"] = ops.size();
+    fields["seconds"] = result.seconds;
+    if (result.verdict == check::Verdict::not_linearizable) {
+      nlohmann::json minimal = nlohmann::json::array(), partial = nlohmann::json::array();
+      for (size_t i : result.counterexample.minimal) {
+        minimal.push_back(fmt::format("process {} {}", ops[i].process, model->describe(ops[i])));
+      }
+      const auto& c = result.counterexample;
+      for (size_t k = c.partial.size() > 10 ? c.partial.size() - 10 : 0; k < c.partial.size(); ++k) {
+        partial.push_back(fmt::format("process {} {} => {}", ops[c.partial[k]].process, model->describe(ops[c.partial[k]]), c.states[k]));
+      }
+      fields["cannot_be_ordered"] = minimal;
+      fields["partial_linearization_tail"] = partial;
+    }
+  } catch (const std::exception& e) {
+    fields["verdict"] = "error";
+    fields["error"] = e.what();
+  }
+  return fields;
+}
+
 // Everything one run shares: the event log, the live evaluation, the status counters.
 struct RunContext {
   explicit RunContext(const fs::path& out) : log(out / "events.jsonl") {
@@ -107,8 +179,8 @@ struct RunContext {
 class Timeline : public composer::CommandHost, public env::EnvironmentObserver {
  public:
   Timeline(RunContext& run, const env::Project& base, const composer::TestTemplate& tpl, int index, uint64_t seed,
-           const fs::path& out)
-      : run_(run), template_(tpl), index_(index), seed_(seed),
+           const fs::path& out, std::optional<HistoryCheck> history_check)
+      : run_(run), template_(tpl), index_(index), seed_(seed), history_check_(std::move(history_check)),
         dir_(out / "timelines" / std::to_string(index)), logs_(out / "logs" / ("timeline-" + std::to_string(index))) {
     fs::create_directories(dir_ / "sdk" / "services");
     fs::create_directories(dir_ / "sdk" / "commands");
@@ -173,6 +245,12 @@ class Timeline : public composer::CommandHost, public env::EnvironmentObserver {
     environment.down(Duration(5000));
     tail.stop();
     environment_ = nullptr;
+    if (history_check_ && failure.empty()) {
+      nlohmann::json checked = check_timeline_history(dir_ / "sdk", dir_ / "history.jsonl", *history_check_);
+      checked["timeline"] = index_;
+      run_.log.write("history_checked", checked);
+      outcome["history"] = checked.value("verdict", "");
+    }
     run_.log.write("timeline_finished", {{"timeline", index_}, {"outcome", outcome["outcome"]},
                                           {"ending", outcome.value("ending", "none")}});
     if (!failure.empty()) throw UsageError(failure + last_logs());
@@ -340,6 +418,7 @@ class Timeline : public composer::CommandHost, public env::EnvironmentObserver {
   const composer::TestTemplate& template_;
   int index_;
   uint64_t seed_;
+  std::optional<HistoryCheck> history_check_;
   fs::path dir_, logs_;
   env::Project project_;
   env::Environment* environment_ = nullptr;
@@ -455,6 +534,7 @@ int run_command(const RunOptions& options) {
   const env::Project project = env::load_project(files, env::process_environment());
   for (const auto& w : project.warnings) fmt::print(stderr, "warning: {}\n", w);
   const auto templates = composer::find_templates(project);
+  const std::optional<HistoryCheck> history_check = history_check_of(project);
 
   Duration duration = env::parse_duration(options.duration, {}, "--duration");
   Duration timeline_length = env::parse_duration(options.timeline, {}, "--timeline");
@@ -544,7 +624,7 @@ int run_command(const RunOptions& options) {
       const auto left = std::chrono::duration_cast<Duration>(run_end - Clock::now());
       if (run.interrupted || (index > (replay_seed ? replay_index : 1) && left.count() <= 0)) break;
       const uint64_t timeline_seed = replay_seed ? *replay_seed : derive_seed(seed, static_cast<uint64_t>(index));
-      Timeline timeline(run, project, tpl, index, timeline_seed, out);
+      Timeline timeline(run, project, tpl, index, timeline_seed, out, history_check);
       try {
         nlohmann::json outcome = timeline.run(std::max(std::min(timeline_length, left), Duration(1000)), scheduler_options, setup_timeout);
         info["timelines"].push_back(outcome);

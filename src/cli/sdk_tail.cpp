@@ -70,7 +70,8 @@ void SdkTail::scan() {
   std::lock_guard lock(mutex_);
   std::error_code ec;
   for (const auto& entry : fs::recursive_directory_iterator(root_, ec)) {
-    if (!entry.is_regular_file() || entry.path().extension() != ".jsonl") continue;
+    // history.jsonl files are operation histories, gathered and checked at the timeline's end.
+    if (!entry.is_regular_file() || entry.path().extension() != ".jsonl" || entry.path().filename() == "history.jsonl") continue;
     const std::string relative = fs::relative(entry.path(), root_).string();
     auto& [offset, partial] = files_[relative];
     const int fd = open(entry.path().c_str(), O_RDONLY | O_CLOEXEC);

@@ -91,6 +91,14 @@ void PropertyEvaluator::add(const nlohmann::json& event) {
     (ok ? once.property.passes : once.property.fails)++;
     keep(ok ? every.property.examples : every.property.counterexamples, example);
     keep(ok ? once.property.examples : once.property.counterexamples, example);
+  } else if (type == "history_checked") {
+    // The timeline's operation history, checked against the template's model.
+    Tracked& t = track("History is linearizable", "Always", "always", true, true);
+    const bool ok = event.value("verdict", "") == "linearizable";
+    (ok ? t.property.passes : t.property.fails)++;
+    nlohmann::json details = event;
+    for (const char* key : {"t", "type", "timeline"}) details.erase(key);
+    keep(ok ? t.property.examples : t.property.counterexamples, {timeline, event.value("t", 0.0), "", 0, "", details});
   } else if (type == "sdk") {
     add_sdk_line(event);
   } else if (type == "sdk_invalid") {

@@ -195,3 +195,62 @@ TEST(RunDirectory, StopFaultsRequestsAreRecorded) {
 
 }  // namespace
 }  // namespace faultline::testing
+
+namespace faultline::testing {
+namespace {
+
+// A command that writes a history of its own (as the SDK would) into its output folder. (A first_
+// command: it runs once per timeline, so its process ids are its own.)
+std::string history_command(const std::string& events) {
+  return "cat >> \"$ANTITHESIS_OUTPUT_DIR/history.jsonl\" <<'EOF'\n" + events + "EOF";
+}
+
+std::string event(int process, const std::string& type, const std::string& f, const std::string& value, int time) {
+  return "{\"faultline_history\":{\"process\":" + std::to_string(process) + ",\"type\":\"" + type + "\",\"f\":\"" + f +
+         "\",\"value\":" + value + ",\"time\":" + std::to_string(time) + "}}\n";
+}
+
+TEST(RunHistory, TimelineHistoriesAreCheckedAgainstTheModel) {
+  SyntheticTemplate good;
+  {
+    std::ofstream(good.path() / "compose.yaml", std::ios::app) << "x-faultline:\n  model: register\n";
+  }
+  good.command("parallel_driver_idle");
+  good.command("first_consistent", history_command(event(1, "invoke", "write", "1", 1) + event(1, "ok", "write", "1", 2) +
+                                                           event(2, "invoke", "read", "null", 3) + event(2, "ok", "read", "1", 4)));
+  const RunRecord passes = good.run({"--duration", "1s"});
+  EXPECT_EQ(passes.exit_status, 0) << passes.output;
+  ASSERT_NE(passes.property("History is linearizable"), nullptr) << passes.output;
+  EXPECT_EQ(passes.property("History is linearizable")->value("status", ""), "passed");
+
+  SyntheticTemplate stale;
+  {
+    std::ofstream(stale.path() / "compose.yaml", std::ios::app) << "x-faultline:\n  model: register\n";
+  }
+  stale.command("parallel_driver_idle");
+  stale.command("first_stale", history_command(event(1, "invoke", "write", "1", 1) + event(1, "ok", "write", "1", 2) +
+                                                       event(1, "invoke", "write", "2", 3) + event(1, "ok", "write", "2", 4) +
+                                                       event(2, "invoke", "read", "null", 5) + event(2, "ok", "read", "1", 6)));
+  const RunRecord fails = stale.run({"--duration", "1s"});
+  EXPECT_EQ(fails.exit_status, 1) << fails.output;
+  const nlohmann::json* p = fails.property("History is linearizable");
+  ASSERT_NE(p, nullptr) << fails.output;
+  EXPECT_EQ(p->value("status", ""), "failed");
+  const nlohmann::json details = p->at("counterexamples").at(0).at("details");
+  EXPECT_EQ(details.value("verdict", ""), "not linearizable");
+  EXPECT_FALSE(details.at("cannot_be_ordered").empty()) << details.dump();
+}
+
+TEST(RunHistory, UnknownModelIsAConfigurationError) {
+  SyntheticTemplate t;
+  {
+    std::ofstream(t.path() / "compose.yaml", std::ios::app) << "x-faultline:\n  model: crystal-ball\n";
+  }
+  t.command("parallel_driver_ok");
+  const RunRecord r = t.run({"--duration", "1s"});
+  EXPECT_EQ(r.exit_status, 2);
+  EXPECT_NE(r.output.find("x-faultline.model: unknown model \"crystal-ball\""), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace faultline::testing

@@ -100,7 +100,10 @@ Outcome Client::post(const std::string& path, const std::string& body, std::stri
   long http = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http);
   curl_easy_cleanup(curl);
-  if (rc != CURLE_OK) return {false, host_ + ": " + (error[0] ? error : curl_easy_strerror(rc))};
+  if (rc != CURLE_OK) {
+    const bool never_sent = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST;
+    return {false, host_ + ": " + (error[0] ? error : curl_easy_strerror(rc)), never_sent};
+  }
   if (http != 200) return {false, host_ + ": HTTP " + std::to_string(http) + ": " + response->substr(0, 200)};
   return {true, ""};
 }

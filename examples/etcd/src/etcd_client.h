@@ -24,6 +24,7 @@ std::string random_string();
 struct Outcome {
   bool ok = false;
   std::string error;
+  bool never_sent = false;  // the request did not reach etcd (it cannot have taken effect)
 };
 
 class Client {

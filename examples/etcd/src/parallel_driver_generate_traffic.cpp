@@ -1,6 +1,7 @@
 // The tutorial's driver, in C++: puts random keys through one random member, then reads them back
 // through another and compares. Failed requests are expected under faults: they are reported,
-// and the command goes on. It always exits 0.
+// and the command goes on. It always exits 0. Every put and get is also recorded in the
+// operation history, which faultline checks for linearizability (x-faultline: {model: kv}).
 #include <faultline/faultline.h>
 
 #include <cstdio>
@@ -15,6 +16,19 @@ using etcd_example::Client;
 
 namespace {
 
+faultline::history::Client recorder;
+
+// A request's outcome in the history: ok, fail (it never reached etcd), or unknown.
+void complete(faultline::history::Operation& op, const etcd_example::Outcome& outcome, const faultline::JsonValue& result = nullptr) {
+  if (outcome.ok) {
+    op.ok(result);
+  } else if (outcome.never_sent) {
+    op.fail();
+  } else {
+    op.info();
+  }
+}
+
 std::vector<std::pair<std::string, std::string>> simulate_traffic() {
   const std::string prefix = etcd_example::random_string();
   Client client(etcd_example::random_host());
@@ -23,7 +37,9 @@ std::vector<std::pair<std::string, std::string>> simulate_traffic() {
   for (uint64_t i = 0; i < requests; ++i) {
     const std::string key = prefix + etcd_example::random_string();
     const std::string value = etcd_example::random_string();
+    auto recorded = recorder.invoke("put", key, value);
     const etcd_example::Outcome put = client.put(key, value);
+    complete(recorded, put);
     FAULTLINE_SOMETIMES(put.ok, "Client can make successful put requests", {{"error", put.error}});
     if (put.ok) {
       kvs.emplace_back(key, value);
@@ -43,7 +59,9 @@ bool validate_puts(const std::vector<std::pair<std::string, std::string>>& kvs, 
   Client client(etcd_example::random_host());
   for (const auto& [key, value] : kvs) {
     std::optional<std::string> stored;
+    auto recorded = recorder.invoke("get", key);
     const etcd_example::Outcome get = client.get(key, &stored);
+    complete(recorded, get, stored ? faultline::JsonValue(*stored) : nullptr);
     FAULTLINE_SOMETIMES(get.ok, "Client can make successful get requests", {{"error", get.error}});
     if (!get.ok) {
       FAULTLINE_SOMETIMES(true, "Client get requests can fail", {{"error", get.error}});
