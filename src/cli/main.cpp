@@ -19,6 +19,7 @@
 #include "env/local/local_backend.h"
 #include "env_control.h"
 #include "run.h"
+#include "signals.h"
 #include "check.h"
 #include "faultline/version.h"
 
@@ -90,16 +91,6 @@ class TerminalObserver : public env::EnvironmentObserver {
   size_t width_;
   std::mutex mutex_;
 };
-
-// Blocks the signals that end faultline so that a thread can wait for them.
-sigset_t termination_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGHUP);
-  return set;
-}
 
 int env_up(const ProjectArgs& args, const std::string& timeout_text) {
   env::Project project = args.load();

@@ -29,6 +29,7 @@
 #include "faultline/version.h"
 #include "report/properties.h"
 #include "sdk_tail.h"
+#include "signals.h"
 
 namespace faultline::cli {
 namespace {
@@ -592,14 +593,7 @@ int run_command(const RunOptions& options) {
   run.log.write("run_started", {{"seed", std::to_string(seed)}, {"template", tpl.name}, {"project", project.name}});
 
   // Ctrl-C and SIGTERM: stop the timeline, tear down, write the report, exit 130.
-  const sigset_t signals = [] {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    return set;
-  }();
+  const sigset_t signals = termination_signals();
   std::atomic<bool> finished{false};
   std::thread signal_thread([&] {
     while (!finished) {
