@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <numeric>
 #include <optional>
@@ -121,6 +122,18 @@ SearchOutcome search(const std::vector<Operation>& ops, ModelInstance& model, Cl
     if (call.next >= 0) nodes[call.next].prev = c;
   };
 
+  // Unknown operations with the same operation, key and argument are interchangeable.
+  std::vector<uint32_t> signature(n, 0);
+  {
+    std::map<std::string, uint32_t> ids;
+    for (size_t i = 0; i < n; ++i) {
+      if (!ops[i].unknown) continue;
+      const std::string text = ops[i].f + "\x1f" + ops[i].key.value_or("") + "\x1f" + ops[i].input.to_string();
+      signature[i] = ids.try_emplace(text, static_cast<uint32_t>(ids.size() + 1)).first->second;
+    }
+  }
+  std::vector<uint32_t> tried_in_pass;  // signatures already tried in the current pass over unknowns
+
   std::vector<uint64_t> key1(n), key2(n);
   size_t known = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -161,9 +174,21 @@ SearchOutcome search(const std::vector<Operation>& ops, ModelInstance& model, Cl
       entry = node.next;
       continue;
     }
+    if (node.call && second_pass) {
+      // Of interchangeable unknown operations, only the first called is tried.
+      const uint32_t sig = signature[node.op];
+      if (std::find(tried_in_pass.begin(), tried_in_pass.end(), sig) != tried_in_pass.end()) {
+        entry = node.next;
+        continue;
+      }
+      tried_in_pass.push_back(sig);
+    }
     if (node.call) {
       uint64_t next = 0;
-      const bool fits = model.step(state, static_cast<size_t>(node.op), &next);
+      bool fits = model.step(state, static_cast<size_t>(node.op), &next);
+      // An unknown operation that changes nothing here is as good as one that never took effect,
+      // which stays possible anyway: linearizing it cannot help.
+      if (fits && ops[node.op].unknown && next == state) fits = false;
       const bool forced = fits && model.observes_only(static_cast<size_t>(node.op));
       const bool fresh = fits && memo.insert(h1 ^ key1[node.op], h2 ^ key2[node.op], next);
       // A read that fits now is as good here as anywhere later: with it, this configuration
@@ -197,6 +222,7 @@ SearchOutcome search(const std::vector<Operation>& ops, ModelInstance& model, Cl
     // Then the unknown ones; then backtrack.
     if (!dead_end && !second_pass && unknown_seen) {
       second_pass = true;
+      tried_in_pass.clear();
       entry = nodes[head].next;
       continue;
     }
@@ -220,6 +246,13 @@ SearchOutcome search(const std::vector<Operation>& ops, ModelInstance& model, Cl
       entry = nodes[top.call].next;
       second_pass = top.second_pass;
       unknown_seen = true;  // conservatively: the window may hold unknown operations
+      if (second_pass) {
+        // Resume the pass over unknowns after the popped one: what came before it was tried.
+        tried_in_pass.clear();
+        for (int32_t e = nodes[head].next; e >= 0 && e != entry; e = nodes[e].next) {
+          if (nodes[e].call && ops[nodes[e].op].unknown) tried_in_pass.push_back(signature[nodes[e].op]);
+        }
+      }
       undone = !top.forced;
     }
     if (!undone) {
