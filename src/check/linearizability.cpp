@@ -86,6 +86,9 @@ SearchOutcome search(const std::vector<Operation>& ops, ModelInstance& model, Cl
     int32_t match, prev, next;
   };
   // Events by time; returns of unknown operations come last.
+  // The search reads only this of each operation: a compact copy stays in cache.
+  std::vector<uint8_t> unknown(n);
+  for (size_t i = 0; i < n; ++i) unknown[i] = ops[i].unknown || ops[i].ret == Operation::kNever;
   std::vector<std::pair<uint64_t, int32_t>> order;  // (time, node)
   std::vector<Node> nodes(2 * n + 1);
   for (size_t i = 0; i < n; ++i) {
@@ -93,7 +96,7 @@ SearchOutcome search(const std::vector<Operation>& ops, ModelInstance& model, Cl
     nodes[c] = {static_cast<int32_t>(i), true, r, -1, -1};
     nodes[r] = {static_cast<int32_t>(i), false, c, -1, -1};
     order.emplace_back(static_cast<uint64_t>(ops[i].call) * 2, c);
-    const uint64_t ret = ops[i].unknown || ops[i].ret == Operation::kNever ? (uint64_t{1} << 40) + i : static_cast<uint64_t>(ops[i].ret) * 2 + 1;
+    const uint64_t ret = unknown[i] ? (uint64_t{1} << 40) + i : static_cast<uint64_t>(ops[i].ret) * 2 + 1;
     order.emplace_back(ret, r);
   }
   std::sort(order.begin(), order.end());
@@ -127,7 +130,7 @@ SearchOutcome search(const std::vector<Operation>& ops, ModelInstance& model, Cl
   {
     std::map<std::string, uint32_t> ids;
     for (size_t i = 0; i < n; ++i) {
-      if (!ops[i].unknown) continue;
+      if (!unknown[i]) continue;
       const std::string text = ops[i].f + "\x1f" + ops[i].key.value_or("") + "\x1f" + ops[i].input.to_string();
       signature[i] = ids.try_emplace(text, static_cast<uint32_t>(ids.size() + 1)).first->second;
     }
@@ -139,20 +142,14 @@ SearchOutcome search(const std::vector<Operation>& ops, ModelInstance& model, Cl
   for (size_t i = 0; i < n; ++i) {
     key1[i] = mix(i * 2 + 0x1234567);
     key2[i] = mix(i * 2 + 0x89abcdef12345ULL);
-    known += ops[i].unknown ? 0 : 1;
+    known += unknown[i] ? 0 : 1;
   }
   Memo memo;
   struct Frame {
     int32_t call;
     uint64_t state;
-    bool forced;       // a read taken as soon as possible: never tried later instead
-    bool second_pass;  // chosen among the unknown operations
+    bool forced;  // a read taken as soon as possible: never tried later instead
   };
-  // At each depth the candidates are the calls before the first return. Operations of known
-  // outcome are tried first; those of unknown outcome (which may as well take effect later, or
-  // never) only when none of the others leads anywhere: the same candidates, a better order.
-  bool second_pass = false;
-  bool unknown_seen = false;
   std::vector<Frame> stack;
   uint64_t state = model.init();
   uint64_t h1 = 0, h2 = 0;
@@ -169,12 +166,7 @@ SearchOutcome search(const std::vector<Operation>& ops, ModelInstance& model, Cl
     }
     const Node& node = nodes[entry];
     bool dead_end = false;
-    if (node.call && ops[node.op].unknown != second_pass) {
-      unknown_seen = unknown_seen || ops[node.op].unknown;
-      entry = node.next;
-      continue;
-    }
-    if (node.call && second_pass) {
+    if (node.call && unknown[node.op]) {
       // Of interchangeable unknown operations, only the first called is tried.
       const uint32_t sig = signature[node.op];
       if (std::find(tried_in_pass.begin(), tried_in_pass.end(), sig) != tried_in_pass.end()) {
@@ -188,28 +180,21 @@ SearchOutcome search(const std::vector<Operation>& ops, ModelInstance& model, Cl
       bool fits = model.step(state, static_cast<size_t>(node.op), &next);
       // An unknown operation that changes nothing here is as good as one that never took effect,
       // which stays possible anyway: linearizing it cannot help.
-      if (fits && ops[node.op].unknown && next == state) fits = false;
+      if (fits && unknown[node.op] && next == state) fits = false;
       const bool forced = fits && model.observes_only(static_cast<size_t>(node.op));
       const bool fresh = fits && memo.insert(h1 ^ key1[node.op], h2 ^ key2[node.op], next);
       // A read that fits now is as good here as anywhere later: with it, this configuration
       // is the one it leads to; if that one was explored already, so is this.
       if (forced && !fresh) dead_end = true;
       if (fresh) {
-        stack.push_back({entry, state, forced, second_pass});
-        second_pass = false;
-        unknown_seen = false;
+        stack.push_back({entry, state, forced});
+        tried_in_pass.clear();
         state = next;
         h1 ^= key1[node.op];
         h2 ^= key2[node.op];
-        linearized_known += ops[node.op].unknown ? 0 : 1;
+        linearized_known += unknown[node.op] ? 0 : 1;
         lift(entry);
-        if (stack.size() > best) {
-          best = stack.size();
-          out.partial.clear();
-          out.states.clear();
-          for (const Frame& f : stack) out.partial.push_back(static_cast<size_t>(nodes[f.call].op));
-          out.blocked.clear();  // what blocks a deeper prefix is what matters
-        }
+        best = std::max(best, stack.size());
         entry = nodes[head].next;
         continue;
       }
@@ -220,11 +205,12 @@ SearchOutcome search(const std::vector<Operation>& ops, ModelInstance& model, Cl
     }
     // A return whose call is still in the list: none of the known operations before it fits.
     // Then the unknown ones; then backtrack.
-    if (!dead_end && !second_pass && unknown_seen) {
-      second_pass = true;
-      tried_in_pass.clear();
-      entry = nodes[head].next;
-      continue;
+    // The deepest prefix so far is kept when the search first backs out of it (copying it at every
+    // new depth would cost O(n^2) on a history that never backtracks).
+    if (!dead_end && stack.size() == best && out.partial.size() < best) {
+      out.partial.clear();
+      for (const Frame& f : stack) out.partial.push_back(static_cast<size_t>(nodes[f.call].op));
+      out.blocked.clear();
     }
     if (!dead_end && stack.size() == best && out.blocked.empty()) {
       for (int32_t e = nodes[head].next; e >= 0 && e != entry; e = nodes[e].next) {
@@ -240,18 +226,14 @@ SearchOutcome search(const std::vector<Operation>& ops, ModelInstance& model, Cl
       const int32_t op = nodes[top.call].op;
       h1 ^= key1[op];
       h2 ^= key2[op];
-      linearized_known -= ops[op].unknown ? 0 : 1;
+      linearized_known -= unknown[op] ? 0 : 1;
       state = top.state;
       unlift(top.call);
       entry = nodes[top.call].next;
-      second_pass = top.second_pass;
-      unknown_seen = true;  // conservatively: the window may hold unknown operations
-      if (second_pass) {
-        // Resume the pass over unknowns after the popped one: what came before it was tried.
-        tried_in_pass.clear();
-        for (int32_t e = nodes[head].next; e >= 0 && e != entry; e = nodes[e].next) {
-          if (nodes[e].call && ops[nodes[e].op].unknown) tried_in_pass.push_back(signature[nodes[e].op]);
-        }
+      // Resume the pass after the popped operation: the unknown ones before it were tried.
+      tried_in_pass.clear();
+      for (int32_t e = nodes[head].next; e >= 0 && e != entry; e = nodes[e].next) {
+        if (nodes[e].call && unknown[nodes[e].op]) tried_in_pass.push_back(signature[nodes[e].op]);
       }
       undone = !top.forced;
     }
