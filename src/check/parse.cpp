@@ -156,6 +156,15 @@ class EdnReader {
   int line_ = 1;
 };
 
+// Calls `each(line, number)` for every line of `text` (numbered from 1).
+template <typename Each>
+void for_each_line(const std::string& text, Each each) {
+  std::istringstream in(text);
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) each(line, ++number);
+}
+
 Value to_value(const Edn& e) {
   Value v;
   switch (e.kind) {
@@ -239,13 +248,9 @@ History parse_edn(const std::string& text, const std::string& name) {
 // INFO  jepsen.util - 3	:ok	:read	nil
 History parse_jepsen_log(const std::string& text, const std::string& name) {
   History history;
-  std::istringstream in(text);
-  std::string line;
-  int number = 0;
-  while (std::getline(in, line)) {
-    ++number;
+  for_each_line(text, [&](const std::string& line, int number) {
     const size_t marker = line.find("jepsen.util - ");
-    if (marker == std::string::npos) continue;  // other log lines
+    if (marker == std::string::npos) return;  // other log lines
     std::istringstream fields(line.substr(marker + 14));
     std::string process, type, f;
     fields >> process >> type >> f;
@@ -254,7 +259,7 @@ History parse_jepsen_log(const std::string& text, const std::string& name) {
     if (process.empty() || type.size() < 2 || f.size() < 2 || type[0] != ':' || f[0] != ':') {
       throw ParseError(name, number, "expected <process> :<type> :<f> <value>");
     }
-    if (process.find_first_not_of("0123456789") != std::string::npos) continue;  // :nemesis
+    if (process.find_first_not_of("0123456789") != std::string::npos) return;  // :nemesis
     HistoryEvent event;
     event.line = number;
     event.process = std::stoll(process);
@@ -265,7 +270,7 @@ History parse_jepsen_log(const std::string& text, const std::string& name) {
     EdnReader value_reader(rest, name);
     if (!value_reader.at_end()) event.value = to_value(value_reader.read());
     history.push_back(std::move(event));
-  }
+  });
   return history;
 }
 
@@ -287,16 +292,12 @@ Value json_value(const nlohmann::json& j) {
 // object. Other lines of an SDK file (its header, assertions) are skipped.
 History parse_faultline(const std::string& text, const std::string& name) {
   History history;
-  std::istringstream in(text);
-  std::string line;
-  int number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+  for_each_line(text, [&](const std::string& line, int number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) return;
     const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) throw ParseError(name, number, "not a JSON object");
     const nlohmann::json& op = j.contains("faultline_history") ? j["faultline_history"] : j;
-    if (!op.is_object() || !op.contains("type")) continue;
+    if (!op.is_object() || !op.contains("type")) return;
     HistoryEvent event;
     event.line = number;
     if (!op.contains("process") || !op["process"].is_number_integer()) throw ParseError(name, number, "no integer process");
@@ -308,7 +309,7 @@ History parse_faultline(const std::string& text, const std::string& name) {
     if (op.contains("key") && !op["key"].is_null()) event.key = op["key"].is_string() ? op["key"].get<std::string>() : op["key"].dump();
     if (op.contains("value")) event.value = json_value(op["value"]);
     history.push_back(std::move(event));
-  }
+  });
   return history;
 }
 

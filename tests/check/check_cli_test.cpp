@@ -16,12 +16,7 @@ const std::string kEtcd = std::string(SHARED_HISTORIES) + "/porcupine-jepsen-etc
 int check(const std::vector<std::string>& args, std::string* out) {
   std::vector<std::string> argv{FAULTLINE_BIN, "check"};
   argv.insert(argv.end(), args.begin(), args.end());
-  Child child = start(argv, {}, /*merge_stderr=*/true);
-  out->clear();
-  char buffer[4096];
-  ssize_t n;
-  while ((n = read(child.stdout_fd, buffer, sizeof buffer)) > 0) out->append(buffer, static_cast<size_t>(n));
-  return wait_for(child);
+  return run(argv, {}, out, /*merge_stderr=*/true);
 }
 
 TEST(CheckCommand, ExitStatusesAndVerdictLines) {

@@ -19,12 +19,7 @@ int faultline(const std::vector<std::string>& args, std::string* output,
   std::vector<std::string> argv = as_user;
   argv.push_back(FAULTLINE_BIN);
   argv.insert(argv.end(), args.begin(), args.end());
-  Child child = start(argv, {{"FAULTLINE_SANDBOX_AGENT", SANDBOX_AGENT}}, /*merge_stderr=*/true);
-  output->clear();
-  char buffer[4096];
-  ssize_t n;
-  while ((n = read(child.stdout_fd, buffer, sizeof buffer)) > 0) output->append(buffer, static_cast<size_t>(n));
-  return wait_for(child);
+  return run(argv, {{"FAULTLINE_SANDBOX_AGENT", SANDBOX_AGENT}}, output, /*merge_stderr=*/true);
 }
 
 TEST(Validate, ListsTemplatesPerService) {

@@ -92,11 +92,7 @@ class SyntheticTemplate {
     std::vector<std::string> argv{FAULTLINE_BIN, "run", dir_.path().string(), "--out", out.string(), "--quiet"};
     argv.insert(argv.end(), args.begin(), args.end());
     RunRecord record;
-    Child child = start(argv, {{"FAULTLINE_SANDBOX_AGENT", SANDBOX_AGENT}}, /*merge_stderr=*/true);
-    char buffer[4096];
-    ssize_t n;
-    while ((n = read(child.stdout_fd, buffer, sizeof buffer)) > 0) record.output.append(buffer, static_cast<size_t>(n));
-    record.exit_status = wait_for(child);
+    record.exit_status = testing::run(argv, {{"FAULTLINE_SANDBOX_AGENT", SANDBOX_AGENT}}, &record.output, /*merge_stderr=*/true);
     read_into(out, record);
     return record;
   }

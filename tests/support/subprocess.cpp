@@ -78,8 +78,8 @@ int wait_for(Child& child) {
   return 128 + WTERMSIG(status);
 }
 
-int run(const std::vector<std::string>& argv, const Environment& extra, std::string* output) {
-  Child child = start(argv, extra);
+int run(const std::vector<std::string>& argv, const Environment& extra, std::string* output, bool merge_stderr) {
+  Child child = start(argv, extra, merge_stderr);
   std::string text;
   char buffer[4096];
   ssize_t n;

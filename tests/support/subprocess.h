@@ -30,8 +30,10 @@ std::string read_line(const Child& child);
 // Waits for the child; returns its exit status (or 128 + signal).
 int wait_for(Child& child);
 
-// Runs `argv` to completion; returns the exit status and fills `output` with stdout.
-int run(const std::vector<std::string>& argv, const Environment& extra, std::string* output = nullptr);
+// Runs `argv` to completion; returns the exit status and fills `output` with stdout (and stderr
+// too, with `merge_stderr`).
+int run(const std::vector<std::string>& argv, const Environment& extra, std::string* output = nullptr,
+        bool merge_stderr = false);
 
 // Every line of a JSON-lines file, parsed; a line that does not parse fails the calling test.
 std::vector<nlohmann::json> read_json_lines(const std::filesystem::path& path);
