@@ -103,6 +103,20 @@ services:
   ASSERT_EQ(poll(&pfd, 1, 10000), 1) << "the sandbox outlived faultline";
   close(agent_fd);
 
+  // faultline's exec carriers entered the sandbox's user namespace from outside its PID namespace;
+  // they die of PR_SET_PDEATHSIG, which the kernel delivers as faultline dies, asynchronously: await
+  // their ends (bounded) rather than assume them.
+  for (int round = 0; round < 20; ++round) {
+    const std::vector<pid_t> left = processes_in("user", user_ns);
+    if (left.empty()) break;
+    for (pid_t pid : left) {
+      const int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+      if (fd < 0) continue;  // already gone
+      pollfd end{fd, POLLIN, 0};
+      poll(&end, 1, 500);
+      close(fd);
+    }
+  }
   EXPECT_TRUE(processes_in("user", user_ns).empty()) << "a process of the sandbox survived";
   EXPECT_TRUE(processes_in("net", net_ns).empty()) << "the sandbox's network survived";
   EXPECT_TRUE(processes_in("pid", pid_ns).empty()) << "a process of the sandbox's PID namespace survived";
