@@ -15,7 +15,7 @@ struct Edn {
   int64_t integer = 0;
   std::string text;                          // string, keyword (without ':'), symbol
   std::vector<Edn> items;                    // list, vector, set
-  std::vector<std::pair<Edn, Edn>> entries;  // map
+  std::vector<Edn> keys, values;             // map (parallel: a pair of Edn would be incomplete here)
   int line = 0;
 };
 
@@ -40,9 +40,9 @@ class EdnReader {
       ++pos_;
       value.kind = Edn::Kind::map;
       while (!close('}')) {
-        Edn key = read();
+        value.keys.push_back(read());
         if (close('}')) fail("a map needs a value for every key");
-        value.entries.emplace_back(std::move(key), read());
+        value.values.push_back(read());
       }
     } else if (c == '[' || c == '(') {
       const char end = c == '[' ? ']' : ')';
@@ -199,7 +199,9 @@ bool edn_event(const Edn& map, EdnReader& reader, HistoryEvent* event) {
   if (map.kind != Edn::Kind::map) reader.fail("expected a map of an operation");
   bool has_type = false, has_process = false;
   event->line = map.line;
-  for (const auto& [key, value] : map.entries) {
+  for (size_t i = 0; i < map.keys.size(); ++i) {
+    const Edn& key = map.keys[i];
+    const Edn& value = map.values[i];
     if (key.kind != Edn::Kind::keyword) continue;
     if (key.text == "process") {
       if (value.kind != Edn::Kind::integer) return false;  // :nemesis and the like

@@ -41,7 +41,9 @@ int main() {
     if (!reader.get(key, &value).ok) continue;
     FAULTLINE_ALWAYS(!value.has_value(), "Deleted keys are gone", {{"key", key}, {"member", reader.host()}});
   }
-  for (const auto& [key, expected] : written) {
+  for (const auto& entry : written) {  // (not a structured binding: clang < 16 cannot capture one)
+    const std::string& key = entry.first;
+    const std::string& expected = entry.second;
     std::optional<std::string> value;
     if (!reader.get(key, &value).ok) continue;
     FAULTLINE_ALWAYS(value == expected, "Keys that were not deleted are still there",
