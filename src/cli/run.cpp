@@ -47,12 +47,7 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-uint64_t derive_seed(uint64_t seed, uint64_t stream) {
-  uint64_t z = seed + (stream + 1) * 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
+using composer::derive_seed;
 
 std::string utc_now(const char* format) {
   const std::time_t now = std::time(nullptr);

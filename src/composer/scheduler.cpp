@@ -11,13 +11,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-uint64_t stream_seed(uint64_t seed, uint64_t stream) {
-  uint64_t z = seed + (stream + 1) * 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 size_t below(std::mt19937_64& rng, size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); }
 
 bool is_driver(CommandKind kind) {
@@ -27,16 +20,23 @@ bool is_driver(CommandKind kind) {
 
 }  // namespace
 
+uint64_t derive_seed(uint64_t seed, uint64_t stream) {
+  uint64_t z = seed + (stream + 1) * 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
 Scheduler::Scheduler(const TestTemplate& tpl, uint64_t seed, SchedulerOptions options, CommandHost& host, int cancel_fd)
     : options_(options),
       host_(host),
       cancel_fd_(cancel_fd),
-      pick_rng_(stream_seed(seed, 1)),
-      service_rng_(stream_seed(seed, 2)),
-      parallelism_rng_(stream_seed(seed, 3)),
-      anytime_rng_(stream_seed(seed, 4)),
-      anytime_service_rng_(stream_seed(seed, 6)),
-      ending_rng_(stream_seed(seed, 5)) {
+      pick_rng_(derive_seed(seed, 1)),
+      service_rng_(derive_seed(seed, 2)),
+      parallelism_rng_(derive_seed(seed, 3)),
+      anytime_rng_(derive_seed(seed, 4)),
+      anytime_service_rng_(derive_seed(seed, 6)),
+      ending_rng_(derive_seed(seed, 5)) {
   std::map<std::string, Command> by_name;
   for (const TemplateCommand& c : tpl.commands) {
     Command& command = by_name[c.name];

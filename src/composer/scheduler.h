@@ -15,6 +15,10 @@ namespace faultline::composer {
 
 using Duration = std::chrono::milliseconds;
 
+// The seed of stream `stream` derived from `seed` (a SplitMix64 step): timelines' seeds from the
+// run's, invocations' and services' seeds from a timeline's, and the scheduler's choice streams.
+uint64_t derive_seed(uint64_t seed, uint64_t stream);
+
 // Why a running command was ended by faultline.
 enum class KillReason { timeout, composer };
 
