@@ -29,6 +29,17 @@ class ModelInstance {
   // Whether operation `op` only observes (a read): it never changes the state. The search then
   // linearizes it as soon as the state allows, without trying it later (which cannot help).
   virtual bool observes_only(size_t op) const { (void)op; return false; }
+  // Operations of different footprints (e.g. the keys of a key-value store) never change what
+  // each other observe. The search looks ahead only at observations of the footprint that
+  // changed.
+  virtual uint32_t footprint(size_t op) const { (void)op; return 0; }
+  // Whether observation `op` (observes_only), which does not fit `state`, could fit after some of
+  // the operations `before` (those still free to be linearized ahead of it) change the state.
+  // Answering false lets the search abandon the state at once; when unsure, answer true.
+  virtual bool may_fit_after(uint64_t state, size_t op, const std::vector<size_t>& before) {
+    (void)state, (void)op, (void)before;
+    return true;
+  }
   // Keeps what describe_state needs from now on (for a counterexample's replay); models whose
   // states are hashes of richer values record those values.
   virtual void record_descriptions() {}

@@ -1,5 +1,7 @@
 // The built-in models. Values are interned: the search sees only 64-bit ids.
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
@@ -99,6 +101,15 @@ class RegisterInstance : public ModelInstance {
   }
   std::string describe_state(uint64_t state) const override { return values_.name(state); }
   bool observes_only(size_t op) const override { return ops_[op].kind == Kind::read; }
+  // A read fits later only if something before it can write what it read.
+  bool may_fit_after(uint64_t, size_t index, const std::vector<size_t>& before) override {
+    const uint64_t wanted = ops_[index].out;
+    for (size_t b : before) {
+      const Prepared& op = ops_[b];
+      if ((op.kind == Kind::write && op.a == wanted) || (op.kind == Kind::cas && op.b == wanted)) return true;
+    }
+    return false;
+  }
 
  private:
   Values values_;
@@ -152,6 +163,7 @@ class KvInstance : public ModelInstance {
       }
       ops_.push_back(p);
       texts_.push_back(op.input);
+      outputs_.push_back(p.kind == Kind::read ? op.output : Value{});
     }
     width_ = keys.size();
     key_names_.resize(keys.size());
@@ -198,6 +210,33 @@ class KvInstance : public ModelInstance {
   }
 
   bool observes_only(size_t op) const override { return ops_[op].kind == Kind::read; }
+
+  uint32_t footprint(size_t op) const override { return ops_[op].key; }
+
+  // Values change only by appends (which extend them) and puts, deletes and swaps (which reset
+  // them): a read fits later only if its key's value now is a prefix of what it read and something
+  // before it appends, or something before it resets the value to a prefix of what it read.
+  bool may_fit_after(uint64_t state, size_t index, const std::vector<size_t>& before) override {
+    const Prepared& read = ops_[index];
+    bool appends = false;
+    for (size_t b : before) {
+      const Prepared& op = ops_[b];
+      if (op.key != read.key) continue;
+      switch (op.kind) {
+        case Kind::read: break;
+        case Kind::append: appends = true; break;
+        case Kind::remove: return true;
+        case Kind::write:
+          if (is_prefix(op.a, index)) return true;
+          break;
+        case Kind::cas:
+          if (is_prefix(op.b, index)) return true;
+          break;
+      }
+    }
+    return appends && is_prefix(width_ <= 1 ? state : tuples_[state * width_ + read.key], index);
+  }
+
   void record_descriptions() override { recording_ = true; }
 
  private:
@@ -243,6 +282,24 @@ class KvInstance : public ModelInstance {
     return it == strings_.end() ? "<a value of hash " + std::to_string(h) + ">" : "\"" + it->second + "\"";
   }
 
+  // Whether the value of hash `h` is a prefix of what read `index` returned: the read's prefix
+  // hashes are computed when first asked, within a memory budget (beyond it: true, unsure).
+  bool is_prefix(uint64_t h, size_t index) {
+    if (h == 0) return true;
+    auto [it, inserted] = prefixes_.try_emplace(index);
+    std::optional<std::vector<uint64_t>>& hashes = it->second;
+    if (inserted) {
+      const std::string s = text(outputs_[index]);
+      if (prefix_budget_ < s.size()) return true;  // hashes stays empty: unsure from now on
+      prefix_budget_ -= s.size();
+      hashes.emplace();
+      uint64_t p = 0;
+      for (unsigned char c : s) hashes->push_back(p = add(mul(p, kBase), c + 1));
+      std::sort(hashes->begin(), hashes->end());
+    }
+    return !hashes || std::binary_search(hashes->begin(), hashes->end(), h);
+  }
+
   uint64_t with(uint64_t state, uint32_t key, uint64_t value) {
     if (width_ <= 1) return value;
     std::copy(tuples_.begin() + static_cast<long>(state * width_), tuples_.begin() + static_cast<long>((state + 1) * width_),
@@ -285,6 +342,9 @@ class KvInstance : public ModelInstance {
   static constexpr uint64_t kEmpty = ~uint64_t{0};
   std::vector<Prepared> ops_;
   std::vector<Value> texts_;
+  std::vector<Value> outputs_;  // what reads returned
+  std::unordered_map<size_t, std::optional<std::vector<uint64_t>>> prefixes_;  // hashes of a read's prefixes
+  size_t prefix_budget_ = size_t{1} << 23;  // characters (8 bytes each)
   size_t width_ = 0;
   std::vector<std::string> key_names_;
   std::unordered_map<uint64_t, std::string> strings_;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -200,43 +201,55 @@ bool brute_force(const std::vector<Operation>& ops, const Model& model) {
   return false;
 }
 
+// A random tiny history: up to `most` operations of 3 processes, with random interleaving and
+// outcomes; `invoke` fills in an invocation, `observe` what a read returned.
+template <typename Invoke, typename Observe>
+History tiny_history(std::mt19937_64& rng, int most, Invoke invoke, Observe observe) {
+  History history;
+  const int processes = 3, total = 2 + static_cast<int>(rng() % (most - 1));
+  std::vector<std::optional<HistoryEvent>> open(processes);
+  int started = 0, line = 0;
+  while (started < total || std::any_of(open.begin(), open.end(), [](const auto& o) { return o.has_value(); })) {
+    const int p = static_cast<int>(rng() % processes);
+    HistoryEvent e;
+    if (!open[p]) {
+      if (started >= total) continue;
+      e.type = HistoryEvent::Type::invoke;
+      invoke(e);
+      open[p] = e;
+      ++started;
+    } else {
+      e = *open[p];
+      const int outcome = static_cast<int>(rng() % 10);
+      e.type = outcome < 7 ? HistoryEvent::Type::ok : outcome < 9 ? HistoryEvent::Type::info : HistoryEvent::Type::fail;
+      if (e.type == HistoryEvent::Type::ok) observe(e);
+      open[p].reset();
+    }
+    e.process = p;
+    e.line = ++line;
+    history.push_back(e);
+  }
+  return history;
+}
+
 TEST(Randomized, SearchAgreesWithBruteForceOnThousandsOfTinyHistories) {
   std::mt19937_64 rng(20261126);
   const auto model = make_model("cas-register");
   int illegal = 0, legal = 0;
   for (int round = 0; round < 4000; ++round) {
-    // Up to 6 operations of 3 processes over values 0..2, with random interleaving and outcomes.
-    History history;
-    const int processes = 3, total = 2 + static_cast<int>(rng() % 5);
-    std::vector<int> open(processes, -1);
-    std::vector<std::string> open_f(processes);
-    std::vector<Value> open_value(processes);
-    int started = 0, line = 0;
-    while (started < total || std::any_of(open.begin(), open.end(), [](int o) { return o >= 0; })) {
-      const int p = static_cast<int>(rng() % processes);
-      HistoryEvent e;
-      e.process = p;
-      e.line = ++line;
-      if (open[p] < 0) {
-        if (started >= total) continue;
-        const int kind = static_cast<int>(rng() % 3);
-        e.type = HistoryEvent::Type::invoke;
-        e.f = kind == 0 ? "read" : kind == 1 ? "write" : "cas";
-        if (kind == 1) e.value.v = static_cast<int64_t>(rng() % 3);
-        if (kind == 2) e.value.v = std::vector<Value>{Value{static_cast<int64_t>(rng() % 3)}, Value{static_cast<int64_t>(rng() % 3)}};
-        open[p] = started++;
-        open_f[p] = e.f;
-        open_value[p] = e.value;
-      } else {
-        const int outcome = static_cast<int>(rng() % 10);
-        e.type = outcome < 7 ? HistoryEvent::Type::ok : outcome < 9 ? HistoryEvent::Type::info : HistoryEvent::Type::fail;
-        e.f = open_f[p];
-        e.value = open_value[p];
-        if (e.f == "read" && e.type == HistoryEvent::Type::ok && rng() % 4) e.value.v = static_cast<int64_t>(rng() % 3);
-        open[p] = -1;
-      }
-      history.push_back(e);
-    }
+    // Over values 0..2.
+    const auto value = [&] { return Value{static_cast<int64_t>(rng() % 3)}; };
+    const History history = tiny_history(
+        rng, 6,
+        [&](HistoryEvent& e) {
+          const int kind = static_cast<int>(rng() % 3);
+          e.f = kind == 0 ? "read" : kind == 1 ? "write" : "cas";
+          if (kind == 1) e.value = value();
+          if (kind == 2) e.value.v = std::vector<Value>{value(), value()};
+        },
+        [&](HistoryEvent& e) {
+          if (e.f == "read" && rng() % 4) e.value = value();
+        });
     const std::vector<Operation> ops = pair_operations(history);
     CheckOptions options;
     options.minimize = round % 50 == 0;
@@ -247,6 +260,55 @@ TEST(Randomized, SearchAgreesWithBruteForceOnThousandsOfTinyHistories) {
   }
   EXPECT_GT(legal, 500);
   EXPECT_GT(illegal, 500) << "the generator makes both kinds";
+}
+
+// The kv model's lookahead (values grow by appends, and only puts, deletes and swaps reset them)
+// against brute force: two keys, values that are prefixes of one another, checked whole and per key.
+TEST(Randomized, KvSearchAgreesWithBruteForceOnThousandsOfTinyHistories) {
+  std::mt19937_64 rng(20261127);
+  const auto model = make_model("kv");
+  const std::vector<std::string> pieces = {"a", "b", "ab"};
+  const std::vector<std::string> seen = {"", "a", "b", "ab", "aa", "ba", "aab", "aba", "abab"};
+  int illegal = 0, legal = 0;
+  for (int round = 0; round < 4000; ++round) {
+    const auto piece = [&] { return Value{pieces[rng() % pieces.size()]}; };
+    const History history = tiny_history(
+        rng, 7,
+        [&](HistoryEvent& e) {
+          const int kind = static_cast<int>(rng() % 10);
+          e.f = kind < 3 ? "get" : kind < 7 ? "append" : kind < 8 ? "put" : kind < 9 ? "delete" : "cas";
+          e.key = rng() % 3 ? "x" : "y";
+          if (e.f == "append" || e.f == "put") e.value = piece();
+          if (e.f == "cas") e.value.v = std::vector<Value>{piece(), piece()};
+        },
+        [&](HistoryEvent& e) {
+          if (e.f == "get") e.value = Value{seen[rng() % seen.size()]};
+        });
+    const std::vector<Operation> ops = pair_operations(history);
+    const bool expected = brute_force(ops, *model);
+    for (bool partition : {false, true}) {
+      CheckOptions options;
+      options.partition = partition;
+      options.minimize = round % 50 == 0;
+      const Verdict got = check_linearizability(ops, *model, options).verdict;
+      ASSERT_EQ(got == Verdict::linearizable, expected) << "round " << round << (partition ? " partitioned" : " whole");
+    }
+    (expected ? legal : illegal)++;
+  }
+  EXPECT_GT(legal, 500);
+  EXPECT_GT(illegal, 500) << "the generator makes both kinds";
+}
+
+// c50-bad has one key that alone takes seconds to refute and others refuted in a millisecond: on
+// one thread, partitions taking turns find a quick one (checking one partition to its end, largest
+// first, spent the whole timeout on the slow one).
+TEST(Scheduling, OneThreadFindsAQuickRefutationBesideASlowOne) {
+  const auto ops = pair_operations(load_history(kData / "porcupine-kv" / "c50-bad.txt", Format::automatic));
+  CheckOptions options;
+  options.threads = 1;
+  options.minimize = false;
+  options.timeout = std::chrono::milliseconds(20000);
+  EXPECT_EQ(check_linearizability(ops, *make_model("kv"), options).verdict, Verdict::not_linearizable);
 }
 
 TEST(Timeout, IsHonoured) {
