@@ -123,7 +123,8 @@ void PartitionSearch::remember_deepest(int32_t entry) {
   for (int32_t e = nodes_[head_].next; e >= 0 && e != entry; e = nodes_[e].next) {
     if (nodes_[e].call && blocked_.size() < 8) blocked_.push_back(static_cast<size_t>(nodes_[e].op));
   }
-  blocked_.push_back(static_cast<size_t>(nodes_[entry].op));
+  const size_t returned = static_cast<size_t>(nodes_[entry].op);
+  if (std::find(blocked_.begin(), blocked_.end(), returned) == blocked_.end()) blocked_.push_back(returned);
 }
 
 // Undoes forced reads without trying alternatives for them, then the last real choice. False when

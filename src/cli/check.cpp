@@ -151,10 +151,14 @@ int check_command(const CheckCommandOptions& options) {
       if (!options.json) {
         const check::Counterexample& c = result.counterexample;
         if (!c.minimal.empty()) {
-          fmt::print("  these {} operations cannot be ordered:\n", c.minimal.size());
+          if (c.minimal.size() == 1) {
+            fmt::print("  this operation cannot be ordered:\n");
+          } else {
+            fmt::print("  these {} operations cannot be ordered:\n", c.minimal.size());
+          }
           for (size_t i : c.minimal) fmt::print("    {}\n", describe(*model, ops[i]));
         }
-        fmt::print("  longest partial linearization ({} operations):\n", c.partial.size());
+        fmt::print("  longest partial linearization ({} operation{}):\n", c.partial.size(), c.partial.size() == 1 ? "" : "s");
         const size_t from = c.partial.size() > 10 ? c.partial.size() - 10 : 0;
         if (from > 0) fmt::print("    ... {} more before\n", from);
         for (size_t k = from; k < c.partial.size(); ++k) {

@@ -21,6 +21,7 @@
 #include "run.h"
 #include "signals.h"
 #include "check.h"
+#include "check/model.h"
 #include "faultline/version.h"
 
 namespace faultline::cli {
@@ -314,7 +315,7 @@ int main(int argc, char** argv) {
 
   CheckCommandOptions check_options;
   CLI::App* check_cmd = app.add_subcommand("check", "Check recorded histories for linearizability");
-  check_cmd->add_option("--model", check_options.model, "register, cas-register or kv")->required();
+  check_cmd->add_option("--model", check_options.model, faultline::check::model_names())->required();
   check_cmd->add_option("--format", check_options.format, "auto (default), jepsen-log, edn or faultline");
   check_cmd->add_flag("!--no-partition", check_options.partition, "Check the whole history as one state (no per-key split)");
   check_cmd->add_option("--timeout", check_options.timeout, "Give up (verdict unknown, exit 3) after this long (default 60s)");

@@ -140,6 +140,53 @@ TEST(Models, KvPerKeyWithEtcdOperations) {
   EXPECT_EQ(verdict_of(stale, "kv"), Verdict::not_linearizable);
 }
 
+TEST(Models, SetAddsAndReads) {
+  const std::string adds = "{:process 0 :type :invoke :f :add :value 1}\n{:process 0 :type :ok :f :add :value 1}\n"
+                           "{:process 0 :type :invoke :f :add :value 2}\n{:process 0 :type :ok :f :add :value 2}\n";
+  const auto read = [](const std::string& seen) {
+    return "{:process 1 :type :invoke :f :read}\n{:process 1 :type :ok :f :read :value " + seen + "}\n";
+  };
+  EXPECT_EQ(verdict_of(adds + read("#{2 1}"), "set"), Verdict::linearizable) << "order within a set does not matter";
+  EXPECT_EQ(verdict_of(adds + read("#{1}"), "set"), Verdict::not_linearizable) << "an add that returned is seen";
+  EXPECT_EQ(verdict_of(adds + read("#{1 2 3}"), "set"), Verdict::not_linearizable) << "nobody added 3";
+  // An add concurrent with the read may or may not be seen.
+  for (const char* seen : {"#{1 2}", "#{1 2 3}"}) {
+    EXPECT_EQ(verdict_of(adds + "{:process 2 :type :invoke :f :add :value 3}\n" + read(seen) +
+                             "{:process 2 :type :ok :f :add :value 3}\n",
+                         "set"),
+              Verdict::linearizable)
+        << seen;
+  }
+  const std::string failed = "{:process 2 :type :invoke :f :add :value 3}\n{:process 2 :type :fail :f :add :value 3}\n";
+  const std::string unknown = "{:process 2 :type :invoke :f :add :value 3}\n{:process 2 :type :info :f :add :value 3}\n";
+  EXPECT_EQ(verdict_of(adds + failed + read("#{1 2 3}"), "set"), Verdict::not_linearizable) << "a failed add did not happen";
+  EXPECT_EQ(verdict_of(adds + unknown + read("#{1 2 3}"), "set"), Verdict::linearizable) << "an unknown one may have";
+  EXPECT_EQ(verdict_of(adds + unknown + read("#{1 2}"), "set"), Verdict::linearizable) << "or not";
+  EXPECT_THROW(verdict_of(adds + read("7"), "set"), std::invalid_argument) << "a read returns a collection";
+}
+
+TEST(Models, FifoQueue) {
+  const std::string enqueues = "{:process 0 :type :invoke :f :enqueue :value 1}\n{:process 0 :type :ok :f :enqueue :value 1}\n"
+                               "{:process 0 :type :invoke :f :enqueue :value 2}\n{:process 0 :type :ok :f :enqueue :value 2}\n";
+  const auto dequeue = [](const std::string& got, const std::string& type = "ok") {
+    return "{:process 1 :type :invoke :f :dequeue}\n{:process 1 :type :" + type + " :f :dequeue :value " + got + "}\n";
+  };
+  EXPECT_EQ(verdict_of(enqueues + dequeue("1") + dequeue("2") + dequeue("nil"), "queue"), Verdict::linearizable);
+  EXPECT_EQ(verdict_of(enqueues + dequeue("2"), "queue"), Verdict::not_linearizable) << "first in, first out";
+  EXPECT_EQ(verdict_of(enqueues + dequeue("nil"), "queue"), Verdict::not_linearizable) << "the queue is not empty";
+  EXPECT_EQ(verdict_of(enqueues + dequeue("1") + dequeue("1"), "queue"), Verdict::not_linearizable) << "dequeued twice";
+  // Concurrent enqueues may take effect in either order.
+  EXPECT_EQ(verdict_of("{:process 0 :type :invoke :f :enqueue :value 1}\n{:process 2 :type :invoke :f :enqueue :value 2}\n"
+                       "{:process 0 :type :ok :f :enqueue :value 1}\n{:process 2 :type :ok :f :enqueue :value 2}\n" +
+                           dequeue("2") + dequeue("1"),
+                       "queue"),
+            Verdict::linearizable);
+  // A dequeue of unknown outcome may have taken the 1, or not.
+  EXPECT_EQ(verdict_of(enqueues + dequeue("nil", "info") + dequeue("2"), "queue"), Verdict::linearizable);
+  EXPECT_EQ(verdict_of(enqueues + dequeue("nil", "info") + dequeue("1"), "queue"), Verdict::linearizable);
+  EXPECT_EQ(verdict_of(enqueues + dequeue("nil", "fail") + dequeue("2"), "queue"), Verdict::not_linearizable);
+}
+
 TEST(Formats, AllThreeAgreeAndErrorsNameFileAndLine) {
   const std::string edn = "{:type :invoke, :process 0, :f :write, :value 5, :time 10}\n{:f :write :value 5 :process 0 :type :ok}\n"
                           "{:process :nemesis :type :info :f :start}\n";
@@ -302,6 +349,43 @@ TEST(Randomized, KvSearchAgreesWithBruteForceOnThousandsOfTinyHistories) {
 // c50-bad has one key that alone takes seconds to refute and others refuted in a millisecond: on
 // one thread, partitions taking turns find a quick one (checking one partition to its end, largest
 // first, spent the whole timeout on the slow one).
+// The set and queue models (and the set's lookahead) against brute force.
+TEST(Randomized, SetAndQueueSearchAgreeWithBruteForce) {
+  std::mt19937_64 rng(20261128);
+  for (const char* name : {"set", "queue"}) {
+    const auto model = make_model(name);
+    const bool set = std::string(name) == "set";
+    int illegal = 0, legal = 0;
+    for (int round = 0; round < 3000; ++round) {
+      const auto element = [&] { return Value{static_cast<int64_t>(rng() % 3)}; };
+      const History history = tiny_history(
+          rng, 7,
+          [&](HistoryEvent& e) {
+            const bool changes = rng() % 5 < 3;
+            e.f = set ? (changes ? "add" : "read") : (changes ? "enqueue" : "dequeue");
+            if (changes) e.value = element();
+          },
+          [&](HistoryEvent& e) {
+            if (e.f == "read") {
+              std::vector<Value> seen(3);
+              for (int64_t v = 0; v < 3; ++v) seen[v].v = v;
+              std::erase_if(seen, [&](const Value&) { return rng() % 2 == 0; });
+              e.value.v = std::move(seen);
+            }
+            if (e.f == "dequeue" && rng() % 4) e.value = element();  // else nil: found it empty
+          });
+      const std::vector<Operation> ops = pair_operations(history);
+      CheckOptions options;
+      options.minimize = round % 50 == 0;
+      const bool expected = brute_force(ops, *model);
+      ASSERT_EQ(check_linearizability(ops, *model, options).verdict == Verdict::linearizable, expected) << name << " round " << round;
+      (expected ? legal : illegal)++;
+    }
+    EXPECT_GT(legal, 300) << name;
+    EXPECT_GT(illegal, 300) << name << ": the generator makes both kinds";
+  }
+}
+
 TEST(Scheduling, OneThreadFindsAQuickRefutationBesideASlowOne) {
   const auto ops = pair_operations(load_history(kData / "porcupine-kv" / "c50-bad.txt", Format::automatic));
   CheckOptions options;
