@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <numeric>
@@ -18,6 +19,9 @@ using Clock = std::chrono::steady_clock;
 
 // Steps a partition's search takes before it yields its thread to the next partition: ~1 ms.
 constexpr uint64_t kSlice = 1 << 14;
+// Minimization: the largest partition it shrinks, and the steps each try may take.
+constexpr size_t kMinimizeAtMost = 5000;
+constexpr uint64_t kMinimizeBudget = 200000;
 // Partitions whose searches take turns at once.
 constexpr size_t kInFlight = 64;
 
@@ -30,47 +34,79 @@ Verdict run(const std::vector<Operation>& ops, ModelInstance& model, Clock::time
   return search.verdict();
 }
 
-// The value an operation puts in place (a write's, a cas's `to`), as text; empty for others.
-std::string written_value(const Operation& op) {
-  if (const auto* pair = std::get_if<std::vector<Value>>(&op.input.v); pair && pair->size() == 2) {
-    return (*pair)[1].to_string();
-  }
-  return op.input.is_nil() ? "" : op.input.to_string();
+// A value as a person reads it: a string without its quotes.
+std::string plain_text(const Value& v) {
+  if (const auto* text = std::get_if<std::string>(&v.v)) return *text;
+  return v.is_nil() ? "" : v.to_string();
 }
 
-// A 1-minimal set of operations that still cannot be ordered: drop each operation in turn and
-// keep it dropped when the rest still fails (within a budget of steps per try). An operation that
-// writes a value some kept operation read stays: a read alone, without the writes of what it saw,
-// explains nothing.
+// What an operation puts in place (a write's value, an append's suffix, a cas's `to`), as text.
+std::string written_text(const Operation& op) {
+  if (const auto* pair = std::get_if<std::vector<Value>>(&op.input.v); pair && pair->size() == 2) {
+    return plain_text((*pair)[1]);
+  }
+  return plain_text(op.input);
+}
+
+// What an operation saw (a read's value, a dequeue's), as text; empty when it saw nothing.
+std::string observed_text(const Operation& op) {
+  return op.unknown || op.output.is_nil() || op.output == op.input ? "" : plain_text(op.output);
+}
+
+// A small set of operations that still cannot be ordered: within one key when one fails alone, drop chunks of operations, halving
+// their size down to single operations (delta debugging), and keep each chunk dropped when the rest
+// still fails (within a budget of steps per try). An operation that wrote what a remaining one
+// observed stays: a read alone, without the writes of what it saw, explains nothing.
 std::vector<size_t> minimize(const std::vector<Operation>& ops, const Model& model, Clock::time_point deadline) {
   std::vector<size_t> kept(ops.size());
   std::iota(kept.begin(), kept.end(), 0);
-  if (ops.size() > 400) return kept;
-  const auto explains_a_read = [&](size_t candidate) {
-    const std::string value = written_value(ops[kept[candidate]]);
-    if (value.empty()) return false;
-    for (size_t k : kept) {
-      if (!ops[k].unknown && !ops[k].output.is_nil() && ops[k].output.to_string() == value && ops[k].f != ops[kept[candidate]].f) {
-        return true;
+  const auto still_fails = [&](const std::vector<size_t>& subset) {
+    std::vector<Operation> part;
+    for (size_t i : subset) part.push_back(ops[i]);
+    auto instance = model.instance(part);
+    return run(part, *instance, deadline, kMinimizeBudget) == Verdict::not_linearizable;
+  };
+  // Linearizability is local: when the history was checked whole, one of the model's partitions
+  // (a key) fails alone, and says why in fewer operations.
+  if (const auto groups = model.partition(ops, true); groups.size() > 1) {
+    for (const std::vector<size_t>& group : groups) {
+      if (still_fails(group)) {
+        kept = group;
+        break;
       }
     }
-    return false;
-  };
-  for (size_t i = 0; i < kept.size() && Clock::now() < deadline;) {
-    if (explains_a_read(i)) {
-      ++i;
-      continue;
+  }
+  if (kept.size() > kMinimizeAtMost) return kept;
+  std::vector<std::string> written(ops.size());
+  for (size_t i : kept) written[i] = written_text(ops[i]);
+  for (size_t chunk = std::max<size_t>(1, kept.size() / 2);; chunk /= 2) {
+    for (size_t start = 0; start < kept.size() && Clock::now() < deadline;) {
+      const size_t end = std::min(kept.size(), start + chunk);
+      std::vector<size_t> rest(kept.begin(), kept.begin() + static_cast<long>(start));
+      rest.insert(rest.end(), kept.begin() + static_cast<long>(end), kept.end());
+      std::map<std::string, std::string> seen;  // what the rest observed, per key, one value a line
+      for (size_t i : rest) seen[ops[i].key.value_or("")] += observed_text(ops[i]) + "\n";
+      std::vector<size_t> explaining;
+      for (size_t k = start; k < end; ++k) {
+        const std::string& w = written[kept[k]];
+        const auto observed = seen.find(ops[kept[k]].key.value_or(""));
+        if (!w.empty() && observed != seen.end() && observed->second.find(w) != std::string::npos) explaining.push_back(kept[k]);
+      }
+      if (explaining.size() == end - start) {
+        start = end;
+        continue;
+      }
+      std::vector<size_t> candidate = rest;
+      candidate.insert(candidate.end(), explaining.begin(), explaining.end());
+      std::sort(candidate.begin(), candidate.end());
+      if (still_fails(candidate)) {
+        kept = std::move(candidate);
+        start += explaining.size();
+      } else {
+        start = end;
+      }
     }
-    std::vector<Operation> without;
-    for (size_t k = 0; k < kept.size(); ++k) {
-      if (k != i) without.push_back(ops[kept[k]]);
-    }
-    auto instance = model.instance(without);
-    if (run(without, *instance, deadline, 200000) == Verdict::not_linearizable) {
-      kept.erase(kept.begin() + static_cast<long>(i));
-    } else {
-      ++i;
-    }
+    if (chunk == 1 || Clock::now() >= deadline) break;
   }
   return kept;
 }

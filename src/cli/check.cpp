@@ -17,8 +17,17 @@ namespace {
 
 using check::Operation;
 
+// Long values (a kv value after hundreds of appends) shortened for a terminal line: their start,
+// and their end, where the latest appends are; --json and --html keep them whole.
+std::string shorten(const std::string& text) {
+  constexpr size_t kHead = 24, kTail = 72;
+  if (text.size() <= kHead + kTail + 16) return text;
+  return fmt::format("{} ...({} characters)... {}", text.substr(0, kHead), text.size() - kHead - kTail,
+                     text.substr(text.size() - kTail));
+}
+
 std::string describe(const check::Model& model, const Operation& op) {
-  return fmt::format("process {} {} (line {})", op.process, model.describe(op), op.line);
+  return fmt::format("process {} {} (line {})", op.process, shorten(model.describe(op)), op.line);
 }
 
 std::string html_escape(const std::string& s) {
@@ -162,7 +171,7 @@ int check_command(const CheckCommandOptions& options) {
         const size_t from = c.partial.size() > 10 ? c.partial.size() - 10 : 0;
         if (from > 0) fmt::print("    ... {} more before\n", from);
         for (size_t k = from; k < c.partial.size(); ++k) {
-          fmt::print("    {}. {}  => {}\n", k + 1, describe(*model, ops[c.partial[k]]), c.states[k]);
+          fmt::print("    {}. {}  => {}\n", k + 1, describe(*model, ops[c.partial[k]]), shorten(c.states[k]));
         }
         for (size_t i : c.blocked) fmt::print("  cannot come next: {}\n", describe(*model, ops[i]));
       }

@@ -346,6 +346,28 @@ TEST(Randomized, KvSearchAgreesWithBruteForceOnThousandsOfTinyHistories) {
   EXPECT_GT(illegal, 500) << "the generator makes both kinds";
 }
 
+// The minimal set is an explanation: it fails alone, within one key (linearizability is local,
+// even when the history was checked whole), and is small.
+TEST(Explanations, MinimalSetFailsAloneWithinOneKey) {
+  for (const auto& [name, partition] : {std::pair{"c10-bad", false}, std::pair{"c50-bad", true}}) {
+    const auto ops = pair_operations(load_history(kData / "porcupine-kv" / (std::string(name) + ".txt"), Format::automatic));
+    const auto model = make_model("kv");
+    CheckOptions options;
+    options.partition = partition;
+    const CheckResult r = check_linearizability(ops, *model, options);
+    ASSERT_EQ(r.verdict, Verdict::not_linearizable) << name;
+    const std::vector<size_t>& minimal = r.counterexample.minimal;
+    EXPECT_LE(minimal.size(), 20u) << name;
+    std::vector<Operation> alone;
+    for (size_t i : minimal) {
+      alone.push_back(ops[i]);
+      EXPECT_EQ(ops[i].key, ops[minimal.front()].key) << name << ": line " << ops[i].line;
+    }
+    options.minimize = false;
+    EXPECT_EQ(check_linearizability(alone, *model, options).verdict, Verdict::not_linearizable) << name;
+  }
+}
+
 // c50-bad has one key that alone takes seconds to refute and others refuted in a millisecond: on
 // one thread, partitions taking turns find a quick one (checking one partition to its end, largest
 // first, spent the whole timeout on the slow one).
