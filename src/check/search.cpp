@@ -15,7 +15,7 @@ constexpr int kLookaheadEvents = 1024;
 }  // namespace
 
 PartitionSearch::PartitionSearch(const std::vector<Operation>& ops, ModelInstance& model)
-    : ops_(ops), model_(model), n_(ops.size()) {
+    : model_(model), n_(ops.size()) {
   unknown_.resize(n_);
   observes_.resize(n_);
   footprint_.resize(n_);

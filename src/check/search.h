@@ -16,7 +16,7 @@ namespace faultline::check {
 
 class PartitionSearch {
  public:
-  // `ops` and `model` must outlive the search.
+  // `model` (prepared for `ops`) must outlive the search.
   PartitionSearch(const std::vector<Operation>& ops, ModelInstance& model);
 
   // Searches for at most `steps` more steps (a step tries one event). True once decided.
@@ -53,7 +53,6 @@ class PartitionSearch {
   bool backtrack();
   void replay_states();
 
-  const std::vector<Operation>& ops_;
   ModelInstance& model_;
   size_t n_;
   std::vector<Node> nodes_;
