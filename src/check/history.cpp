@@ -14,6 +14,11 @@ std::string Value::to_string() const {
   return out + "]";
 }
 
+std::string Value::text() const {
+  if (const auto* s = std::get_if<std::string>(&v)) return *s;
+  return is_nil() ? "" : to_string();
+}
+
 std::vector<Operation> pair_operations(const History& history) {
   std::vector<Operation> operations;
   std::map<int64_t, size_t> open;  // process -> index of its open operation

@@ -19,6 +19,9 @@ struct Value {
   bool operator==(const Value&) const = default;
   // As a history writes it: nil, 3, "x", [1 2].
   std::string to_string() const;
+  // As a person reads it, and as models compare values: a string without its quotes, nil empty,
+  // anything else as to_string writes it.
+  std::string text() const;
 };
 
 // One line of a history.

@@ -34,23 +34,17 @@ Verdict run(const std::vector<Operation>& ops, ModelInstance& model, Clock::time
   return search.verdict();
 }
 
-// A value as a person reads it: a string without its quotes.
-std::string plain_text(const Value& v) {
-  if (const auto* text = std::get_if<std::string>(&v.v)) return *text;
-  return v.is_nil() ? "" : v.to_string();
-}
-
 // What an operation puts in place (a write's value, an append's suffix, a cas's `to`), as text.
 std::string written_text(const Operation& op) {
   if (const auto* pair = std::get_if<std::vector<Value>>(&op.input.v); pair && pair->size() == 2) {
-    return plain_text((*pair)[1]);
+    return (*pair)[1].text();
   }
-  return plain_text(op.input);
+  return op.input.text();
 }
 
 // What an operation saw (a read's value, a dequeue's), as text; empty when it saw nothing.
 std::string observed_text(const Operation& op) {
-  return op.unknown || op.output.is_nil() || op.output == op.input ? "" : plain_text(op.output);
+  return op.unknown || op.output.is_nil() || op.output == op.input ? "" : op.output.text();
 }
 
 // A small set of operations that still cannot be ordered: within one key when one fails alone, drop chunks of operations, halving

@@ -5,7 +5,7 @@
 
 namespace faultline::check::models {
 
-uint64_t Values::id(const Value& v) { return v.is_nil() ? 0 : id(plain(v)); }
+uint64_t Values::id(const Value& v) { return v.is_nil() ? 0 : id(v.text()); }
 
 uint64_t Values::id(const std::string& text) {
   auto [it, inserted] = ids_.try_emplace(text, names_.size() + 1);
@@ -22,11 +22,6 @@ std::string Values::names(std::span<const uint64_t> ids, const char* open, const
   std::string out = open;
   for (size_t i = 0; i < ids.size(); ++i) out += (i ? " " : "") + name(ids[i]);
   return out + close;
-}
-
-std::string Values::plain(const Value& v) {
-  if (const auto* s = std::get_if<std::string>(&v.v)) return *s;
-  return v.to_string();
 }
 
 namespace {

@@ -16,7 +16,7 @@
 
 namespace faultline::check::models {
 
-// Interns values: nil is 0, others 1, 2, ... Strings and numbers that print alike are one value.
+// Interns values: nil is 0, others 1, 2, ... Values of the same text (Value::text) are one value.
 class Values {
  public:
   uint64_t id(const Value& v);
@@ -24,8 +24,6 @@ class Values {
   const std::string& name(uint64_t id) const;
   // The names of `ids`, separated by spaces, between `open` and `close`: [1 2], #{a b}.
   std::string names(std::span<const uint64_t> ids, const char* open, const char* close) const;
-  // A value as text: a string as it is, anything else as a history writes it.
-  static std::string plain(const Value& v);
 
  private:
   std::unordered_map<std::string, uint64_t> ids_;

@@ -38,7 +38,7 @@ class KvInstance : public ModelInstance {
         case Kind::write: p.a = hash(op.input); break;
         case Kind::append:
           p.a = hash(op.input);
-          p.b = power(text(op.input).size());
+          p.b = power(op.input.text().size());
           break;
         case Kind::cas: {
           const auto [from, to] = from_to(op);
@@ -148,9 +148,8 @@ class KvInstance : public ModelInstance {
     const uint64_t r = a + b;
     return r >= kPrime ? r - kPrime : r;
   }
-  static std::string text(const Value& v) { return v.is_nil() ? std::string() : Values::plain(v); }
   uint64_t hash(const Value& v) {
-    const std::string s = text(v);
+    const std::string s = v.text();
     uint64_t h = 0;
     for (unsigned char c : s) h = add(mul(h, kBase), c + 1);
     if (!s.empty()) strings_.emplace(h, s);
@@ -166,7 +165,7 @@ class KvInstance : public ModelInstance {
   void record(uint64_t before, size_t index, uint64_t after) {
     if (strings_.count(after)) return;
     const Prepared& op = ops_[index];
-    strings_[after] = op.kind == Kind::append ? name_text(before) + text(texts_[index]) : text(texts_[index]);
+    strings_[after] = op.kind == Kind::append ? name_text(before) + texts_[index].text() : texts_[index].text();
   }
   std::string name_text(uint64_t h) const {
     auto it = strings_.find(h);
@@ -185,7 +184,7 @@ class KvInstance : public ModelInstance {
     auto [it, inserted] = prefixes_.try_emplace(index);
     std::optional<std::vector<uint64_t>>& hashes = it->second;
     if (inserted) {
-      const std::string s = text(outputs_[index]);
+      const std::string s = outputs_[index].text();
       if (prefix_budget_ < s.size()) return true;  // hashes stays empty: unsure from now on
       prefix_budget_ -= s.size();
       hashes.emplace();
