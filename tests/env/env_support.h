@@ -81,8 +81,8 @@ class LocalEnvironmentTest : public ::testing::Test {
         {SANDBOX_AGENT}));
     return *environment_;
   }
-  ExecResult run(const std::string& service, const std::vector<std::string>& argv) {
-    return run_in_service(environment_->backend(), service, argv, Duration(10000));
+  ExecResult run(const std::string& service, const std::vector<std::string>& argv, Duration timeout = Duration(10000)) {
+    return run_in_service(environment_->backend(), service, argv, timeout);
   }
   void TearDown() override {
     if (environment_) environment_->down(Duration(0));

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <future>
 
 #include "env_support.h"
 
@@ -96,9 +97,10 @@ TEST_F(LocalEnvironmentTest, PauseResumeAndKill) {
   const std::vector<std::string> state = {"/bin/sh", "-c", "grep State /proc/2/status"};
   EXPECT_NE(run("worker", state).output.find("S (sleeping)"), std::string::npos);
   env.backend().pause("worker");
-  // The stop is asynchronous: wait (bounded) until the kernel shows it.
+  // The stop is asynchronous: wait (bounded) until the kernel shows it. A look that starts while
+  // the service is being stopped is stopped too, until its timeout.
   std::string seen;
-  for (int i = 0; i < 50 && seen.find("T (stopped)") == std::string::npos; ++i) seen = run("worker", state).output;
+  for (int i = 0; i < 50 && seen.find("T (stopped)") == std::string::npos; ++i) seen = run("worker", state, Duration(1000)).output;
   EXPECT_NE(seen.find("T (stopped)"), std::string::npos) << seen;
   env.backend().resume("worker");
   for (int i = 0; i < 50 && seen.find("S (sleeping)") == std::string::npos; ++i) seen = run("worker", state).output;
@@ -108,6 +110,23 @@ TEST_F(LocalEnvironmentTest, PauseResumeAndKill) {
   EXPECT_EQ(observer_.wait_for_state("worker", ServiceState::exited), "137");
   EXPECT_EQ(env.status("worker").exit_status, 137);
   EXPECT_THROW(run("worker", {"true"}), std::runtime_error);
+}
+
+// A command started in a service that is being paused can be stopped before it even runs its
+// program: starting it must not wait for that (the runner would hang for as long as the pause
+// lasts). Here a service stops everything in it, over and over, as a pause does.
+TEST_F(LocalEnvironmentTest, ExecIntoAServiceThatStopsItsProcessesReturns) {
+  Environment& env = make("services:\n  freezer:\n    command: [/bin/sh, -c, 'while :; do kill -STOP -1; done']\n");
+  env.up(Duration(20000));
+  for (int i = 0; i < 20; ++i) {
+    ExecRequest request;
+    request.argv = {"true"};
+    auto started = std::async(std::launch::async, [&] { return env.backend().exec("freezer", request); });
+    ASSERT_EQ(started.wait_for(std::chrono::seconds(5)), std::future_status::ready) << "try " << i;
+    std::unique_ptr<RunningProcess> process = started.get();
+    process->kill();
+    EXPECT_TRUE(process->wait_for(Duration(5000)).has_value()) << "try " << i;
+  }
 }
 
 TEST_F(LocalEnvironmentTest, DependsOnHealthyWaitsForTheCheck) {

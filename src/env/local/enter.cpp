@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 
@@ -75,6 +76,35 @@ class EnteredProcess : public RunningProcess {
   std::optional<int> status_;
 };
 
+// Whether process `pid` is stopped (by a signal: its service is paused).
+bool stopped(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char stat[512];
+  const ssize_t n = read(fd, stat, sizeof stat - 1);
+  close(fd);
+  if (n <= 0) return false;
+  stat[n] = '\0';
+  const char* state = std::strrchr(stat, ')');  // "pid (comm) S ...": comm may hold anything
+  return state != nullptr && state[1] == ' ' && (state[2] == 'T' || state[2] == 't');
+}
+
+// Waits until `command` has exec'd (the report pipe closes) or failed to (it reports errno): true
+// with the error when it failed. A command that is stopped before it could exec (its service is
+// paused) may stay so for minutes: then the wait ends, and a failure would show later in the
+// command's output and status.
+bool read_exec_outcome(int report, pid_t command, int* error) {
+  for (;;) {
+    pollfd pfd{report, POLLIN, 0};
+    const int rc = poll(&pfd, 1, 50);
+    if (rc > 0) return read(report, error, sizeof *error) == sizeof *error;
+    if (rc < 0 && errno != EINTR) return false;
+    if (rc == 0 && stopped(command)) return false;
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<RunningProcess> enter_and_exec(const EnterSpec& spec) {
@@ -100,6 +130,7 @@ std::unique_ptr<RunningProcess> enter_and_exec(const EnterSpec& spec) {
     }
   }
   const std::string working_dir = spec.working_dir.empty() ? "/" : spec.working_dir;
+  const std::string cannot_run = "faultline: cannot run " + argv[0] + ": ";
 
   int report[2];
   if (pipe2(report, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
@@ -133,8 +164,14 @@ std::unique_ptr<RunningProcess> enter_and_exec(const EnterSpec& spec) {
           if (errno != ENOENT) child_err = errno;
         }
       }
+      // The runner may have stopped waiting for this report (see below): then the command's own
+      // output and its status, 127 as a shell's, tell why.
+      signal(SIGPIPE, SIG_IGN);
       const ssize_t ignored = write(report[1], &child_err, sizeof child_err);
-      (void)ignored;
+      const char* reason = strerrordesc_np(child_err);
+      const ssize_t ignored_too = write(STDERR_FILENO, cannot_run.data(), cannot_run.size()) +
+                                  write(STDERR_FILENO, reason, strlen(reason)) + write(STDERR_FILENO, "\n", 1);
+      (void)ignored, (void)ignored_too;
       _exit(127);
     }
     if (command < 0 && err == 0) err = errno;
@@ -152,7 +189,7 @@ std::unique_ptr<RunningProcess> enter_and_exec(const EnterSpec& spec) {
   int message[2] = {-1, 0};
   const bool got = read(report[0], message, sizeof message) == sizeof message;
   int exec_error = 0;
-  const bool exec_failed = got && message[0] > 0 && read(report[0], &exec_error, sizeof exec_error) == sizeof exec_error;
+  const bool exec_failed = got && message[0] > 0 && read_exec_outcome(report[0], message[0], &exec_error);
   close(report[0]);
   if (!got || message[0] <= 0 || exec_failed) {
     int status;
