@@ -84,6 +84,16 @@ class LocalEnvironmentTest : public ::testing::Test {
   ExecResult run(const std::string& service, const std::vector<std::string>& argv, Duration timeout = Duration(10000)) {
     return run_in_service(environment_->backend(), service, argv, timeout);
   }
+  // The state of a service's main process (pid 2 in its PID namespace) as the kernel shows it,
+  // once it contains `wanted` (bounded: pausing and resuming are asynchronous). A look that starts
+  // while the service is being paused is stopped too, until its timeout.
+  std::string main_process_state(const std::string& service, const std::string& wanted) {
+    std::string seen;
+    for (int i = 0; i < 50 && seen.find(wanted) == std::string::npos; ++i) {
+      seen = run(service, {"/bin/sh", "-c", "grep State /proc/2/status"}, Duration(1000)).output;
+    }
+    return seen;
+  }
   void TearDown() override {
     if (environment_) environment_->down(Duration(0));
   }

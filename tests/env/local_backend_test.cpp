@@ -94,22 +94,30 @@ services:
 TEST_F(LocalEnvironmentTest, PauseResumeAndKill) {
   Environment& env = make("services:\n  worker:\n    command: sleep 1000\n");
   env.up(Duration(20000));
-  const std::vector<std::string> state = {"/bin/sh", "-c", "grep State /proc/2/status"};
-  EXPECT_NE(run("worker", state).output.find("S (sleeping)"), std::string::npos);
+  EXPECT_NE(main_process_state("worker", "S (sleeping)").find("S (sleeping)"), std::string::npos);
   env.backend().pause("worker");
-  // The stop is asynchronous: wait (bounded) until the kernel shows it. A look that starts while
-  // the service is being stopped is stopped too, until its timeout.
-  std::string seen;
-  for (int i = 0; i < 50 && seen.find("T (stopped)") == std::string::npos; ++i) seen = run("worker", state, Duration(1000)).output;
-  EXPECT_NE(seen.find("T (stopped)"), std::string::npos) << seen;
+  const std::string paused = main_process_state("worker", "T (stopped)");
+  EXPECT_NE(paused.find("T (stopped)"), std::string::npos) << paused;
   env.backend().resume("worker");
-  for (int i = 0; i < 50 && seen.find("S (sleeping)") == std::string::npos; ++i) seen = run("worker", state).output;
-  EXPECT_NE(seen.find("S (sleeping)"), std::string::npos) << seen;
+  const std::string resumed = main_process_state("worker", "S (sleeping)");
+  EXPECT_NE(resumed.find("S (sleeping)"), std::string::npos) << resumed;
 
   env.backend().kill("worker");
   EXPECT_EQ(observer_.wait_for_state("worker", ServiceState::exited), "137");
   EXPECT_EQ(env.status("worker").exit_status, 137);
   EXPECT_THROW(run("worker", {"true"}), std::runtime_error);
+}
+
+// A paused service asked to stop is continued, so that it ends by the signal (as it would
+// unpaused), not killed after the grace period.
+TEST_F(LocalEnvironmentTest, StopEndsAPausedServiceWithItsSignal) {
+  Environment& env = make("services:\n  worker:\n    command: sleep 1000\n");
+  env.up(Duration(20000));
+  env.backend().pause("worker");
+  const std::string paused = main_process_state("worker", "T (stopped)");
+  ASSERT_NE(paused.find("T (stopped)"), std::string::npos) << paused;
+  env.backend().stop("worker", Duration(30000));
+  EXPECT_EQ(observer_.wait_for_state("worker", ServiceState::exited), "143");
 }
 
 // A command started in a service that is being paused can be stopped before it even runs its

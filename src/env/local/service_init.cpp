@@ -297,7 +297,10 @@ pid_t start_command(const ServiceLaunch& launch, const sigset_t& original_mask) 
       case SIGTERM:
       case SIGINT:
       case SIGHUP:
-      case SIGQUIT: kill(command, sig); break;
+      case SIGQUIT:
+        kill(command, sig);
+        kill(-1, SIGCONT);  // a paused service must run to end by the signal
+        break;
       default: break;
     }
   }
