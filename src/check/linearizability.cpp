@@ -47,10 +47,11 @@ std::string observed_text(const Operation& op) {
   return op.unknown || op.output.is_nil() || op.output == op.input ? "" : op.output.text();
 }
 
-// A small set of operations that still cannot be ordered: within one key when one fails alone, drop chunks of operations, halving
-// their size down to single operations (delta debugging), and keep each chunk dropped when the rest
-// still fails (within a budget of steps per try). An operation that wrote what a remaining one
-// observed stays: a read alone, without the writes of what it saw, explains nothing.
+// A small set of operations that still cannot be ordered: within the one key that fails alone (if
+// the model has keys), drop chunks of operations, halving their size down to single operations
+// (delta debugging), and keep each chunk dropped when the rest still fails (within a budget of
+// steps per try). An operation that wrote what a remaining one observed stays: a read alone,
+// without the writes of what it saw, explains nothing.
 std::vector<size_t> minimize(const std::vector<Operation>& ops, const Model& model, Clock::time_point deadline) {
   std::vector<size_t> kept(ops.size());
   std::iota(kept.begin(), kept.end(), 0);
