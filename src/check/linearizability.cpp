@@ -42,16 +42,21 @@ std::string written_text(const Operation& op) {
   return op.input.text();
 }
 
-// What an operation saw (a read's value, a dequeue's), as text; empty when it saw nothing.
+// What an operation saw (a read's value, a dequeue's, what a cas compared with), as text; empty
+// when it saw nothing.
 std::string observed_text(const Operation& op) {
-  return op.unknown || op.output.is_nil() || op.output == op.input ? "" : op.output.text();
+  if (op.unknown) return "";
+  if (const auto* pair = std::get_if<std::vector<Value>>(&op.input.v); pair && pair->size() == 2) {
+    return (*pair)[0].text();
+  }
+  return op.output.is_nil() || op.output == op.input ? "" : op.output.text();
 }
 
 // A small set of operations that still cannot be ordered: within the one key that fails alone (if
 // the model has keys), drop chunks of operations, halving their size down to single operations
 // (delta debugging), and keep each chunk dropped when the rest still fails (within a budget of
-// steps per try). An operation that wrote what a remaining one observed stays: a read alone,
-// without the writes of what it saw, explains nothing.
+// steps per try). An operation that wrote what a remaining one observed (and was called before
+// that one returned) stays: a read alone, without the writes of what it saw, explains nothing.
 std::vector<size_t> minimize(const std::vector<Operation>& ops, const Model& model, Clock::time_point deadline) {
   std::vector<size_t> kept(ops.size());
   std::iota(kept.begin(), kept.end(), 0);
@@ -72,20 +77,49 @@ std::vector<size_t> minimize(const std::vector<Operation>& ops, const Model& mod
     }
   }
   if (kept.size() > kMinimizeAtMost) return kept;
-  std::vector<std::string> written(ops.size());
-  for (size_t i : kept) written[i] = written_text(ops[i]);
+  std::vector<std::string> written(ops.size()), observed(ops.size());
+  for (size_t i : kept) {
+    written[i] = written_text(ops[i]);
+    observed[i] = observed_text(ops[i]);
+  }
   for (size_t chunk = std::max<size_t>(1, kept.size() / 2);; chunk /= 2) {
     for (size_t start = 0; start < kept.size() && Clock::now() < deadline;) {
       const size_t end = std::min(kept.size(), start + chunk);
       std::vector<size_t> rest(kept.begin(), kept.begin() + static_cast<long>(start));
       rest.insert(rest.end(), kept.begin() + static_cast<long>(end), kept.end());
-      std::map<std::string, std::string> seen;  // what the rest observed, per key, one value a line
-      for (size_t i : rest) seen[ops[i].key.value_or("")] += observed_text(ops[i]) + "\n";
+      // The chunk's operations that wrote what one of the rest observed (on its key, before it
+      // returned) when nothing left wrote it too, and those that wrote what these observed (a cas
+      // observes too), and so on.
+      std::map<std::pair<std::optional<std::string>, std::string>, std::vector<size_t>> writers;  // left
+      const auto left = [&](size_t i) {
+        if (!written[i].empty()) writers[{ops[i].key, written[i]}].push_back(i);
+      };
+      std::for_each(rest.begin(), rest.end(), left);
       std::vector<size_t> explaining;
-      for (size_t k = start; k < end; ++k) {
-        const std::string& w = written[kept[k]];
-        const auto observed = seen.find(ops[kept[k]].key.value_or(""));
-        if (!w.empty() && observed != seen.end() && observed->second.find(w) != std::string::npos) explaining.push_back(kept[k]);
+      std::vector<size_t> observers = rest;
+      std::vector<bool> taken(end - start, false);
+      for (size_t checked = 0; checked < observers.size(); ++checked) {
+        const Operation& observer = ops[observers[checked]];
+        const std::string& seen = observed[observers[checked]];
+        if (seen.empty()) continue;
+        for (size_t k = start; k < end; ++k) {
+          const Operation& writer = ops[kept[k]];
+          const std::string& w = written[kept[k]];
+          if (taken[k - start] || w.empty() || writer.key != observer.key || observer.ret <= writer.call ||
+              seen.find(w) == std::string::npos) {
+            continue;
+          }
+          const auto others = writers.find({writer.key, w});
+          if (others != writers.end() && std::any_of(others->second.begin(), others->second.end(), [&](size_t other) {
+                return other != observers[checked] && ops[other].call < observer.ret;
+              })) {
+            continue;  // explained already (an operation does not explain what it observed itself)
+          }
+          taken[k - start] = true;
+          explaining.push_back(kept[k]);
+          observers.push_back(kept[k]);
+          left(kept[k]);
+        }
       }
       if (explaining.size() == end - start) {
         start = end;
