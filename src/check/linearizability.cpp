@@ -52,6 +52,47 @@ std::string observed_text(const Operation& op) {
   return op.output.is_nil() || op.output == op.input ? "" : op.output.text();
 }
 
+// Of the operations kept[start, end), those that wrote what one of `rest` observed (on its key,
+// before it returned) when nothing left wrote it too, and those that wrote what these observed (a
+// cas observes too), and so on.
+std::vector<size_t> explainers(const std::vector<Operation>& ops, const std::vector<std::string>& written,
+                               const std::vector<std::string>& observed, const std::vector<size_t>& rest,
+                               const std::vector<size_t>& kept, size_t start, size_t end) {
+  std::map<std::pair<std::optional<std::string>, std::string>, std::vector<size_t>> writers;  // of what is left
+  const auto left = [&](size_t i) {
+    if (!written[i].empty()) writers[{ops[i].key, written[i]}].push_back(i);
+  };
+  std::for_each(rest.begin(), rest.end(), left);
+  // Whether something left, other than the observer itself, wrote `w` before the observer returned.
+  const auto explained = [&](size_t observer, const Operation& writer, const std::string& w) {
+    const auto others = writers.find({writer.key, w});
+    return others != writers.end() && std::any_of(others->second.begin(), others->second.end(), [&](size_t other) {
+             return other != observer && ops[other].call < ops[observer].ret;
+           });
+  };
+  std::vector<size_t> explaining;
+  std::vector<size_t> observers = rest;
+  std::vector<bool> taken(end - start, false);
+  for (size_t checked = 0; checked < observers.size(); ++checked) {
+    const size_t observer = observers[checked];
+    const std::string& seen = observed[observer];
+    if (seen.empty()) continue;
+    for (size_t k = start; k < end; ++k) {
+      const Operation& writer = ops[kept[k]];
+      const std::string& w = written[kept[k]];
+      if (taken[k - start] || w.empty() || writer.key != ops[observer].key || ops[observer].ret <= writer.call ||
+          seen.find(w) == std::string::npos || explained(observer, writer, w)) {
+        continue;
+      }
+      taken[k - start] = true;
+      explaining.push_back(kept[k]);
+      observers.push_back(kept[k]);
+      left(kept[k]);
+    }
+  }
+  return explaining;
+}
+
 // A small set of operations that still cannot be ordered: within the one key that fails alone (if
 // the model has keys), drop chunks of operations, halving their size down to single operations
 // (delta debugging), and keep each chunk dropped when the rest still fails (within a budget of
@@ -87,40 +128,7 @@ std::vector<size_t> minimize(const std::vector<Operation>& ops, const Model& mod
       const size_t end = std::min(kept.size(), start + chunk);
       std::vector<size_t> rest(kept.begin(), kept.begin() + static_cast<long>(start));
       rest.insert(rest.end(), kept.begin() + static_cast<long>(end), kept.end());
-      // The chunk's operations that wrote what one of the rest observed (on its key, before it
-      // returned) when nothing left wrote it too, and those that wrote what these observed (a cas
-      // observes too), and so on.
-      std::map<std::pair<std::optional<std::string>, std::string>, std::vector<size_t>> writers;  // left
-      const auto left = [&](size_t i) {
-        if (!written[i].empty()) writers[{ops[i].key, written[i]}].push_back(i);
-      };
-      std::for_each(rest.begin(), rest.end(), left);
-      std::vector<size_t> explaining;
-      std::vector<size_t> observers = rest;
-      std::vector<bool> taken(end - start, false);
-      for (size_t checked = 0; checked < observers.size(); ++checked) {
-        const Operation& observer = ops[observers[checked]];
-        const std::string& seen = observed[observers[checked]];
-        if (seen.empty()) continue;
-        for (size_t k = start; k < end; ++k) {
-          const Operation& writer = ops[kept[k]];
-          const std::string& w = written[kept[k]];
-          if (taken[k - start] || w.empty() || writer.key != observer.key || observer.ret <= writer.call ||
-              seen.find(w) == std::string::npos) {
-            continue;
-          }
-          const auto others = writers.find({writer.key, w});
-          if (others != writers.end() && std::any_of(others->second.begin(), others->second.end(), [&](size_t other) {
-                return other != observers[checked] && ops[other].call < observer.ret;
-              })) {
-            continue;  // explained already (an operation does not explain what it observed itself)
-          }
-          taken[k - start] = true;
-          explaining.push_back(kept[k]);
-          observers.push_back(kept[k]);
-          left(kept[k]);
-        }
-      }
+      const std::vector<size_t> explaining = explainers(ops, written, observed, rest, kept, start, end);
       if (explaining.size() == end - start) {
         start = end;
         continue;

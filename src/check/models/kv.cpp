@@ -148,10 +148,12 @@ class KvInstance : public ModelInstance {
     const uint64_t r = a + b;
     return r >= kPrime ? r - kPrime : r;
   }
+  // The hash of a string with one more character.
+  static uint64_t extend(uint64_t h, unsigned char c) { return add(mul(h, kBase), c + 1); }
   uint64_t hash(const Value& v) {
     const std::string s = v.text();
     uint64_t h = 0;
-    for (unsigned char c : s) h = add(mul(h, kBase), c + 1);
+    for (unsigned char c : s) h = extend(h, c);
     if (!s.empty()) strings_.emplace(h, s);
     return h;
   }
@@ -189,7 +191,7 @@ class KvInstance : public ModelInstance {
       prefix_budget_ -= s.size();
       hashes.emplace();
       uint64_t p = 0;
-      for (unsigned char c : s) hashes->push_back(p = add(mul(p, kBase), c + 1));
+      for (unsigned char c : s) hashes->push_back(p = extend(p, c));
       std::sort(hashes->begin(), hashes->end());
     }
     return !hashes || std::binary_search(hashes->begin(), hashes->end(), h);
