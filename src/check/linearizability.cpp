@@ -153,8 +153,8 @@ std::vector<size_t> minimize(const std::vector<Operation>& ops, const Model& mod
 const char* to_string(Verdict verdict) {
   switch (verdict) {
     case Verdict::linearizable: return "linearizable";
-    case Verdict::not_linearizable: return "NOT linearizable";
-    case Verdict::unknown: return "unknown (timed out)";
+    case Verdict::not_linearizable: return "not linearizable";
+    case Verdict::unknown: return "unknown";
   }
   return "";
 }

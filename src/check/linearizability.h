@@ -15,6 +15,8 @@ namespace faultline::check {
 
 enum class Verdict { linearizable, not_linearizable, unknown };
 
+// The one spelling of a verdict, in `check --json`, events.jsonl and the report: "linearizable",
+// "not linearizable", "unknown" (not decided in time).
 const char* to_string(Verdict verdict);
 
 struct CheckOptions {

@@ -11,6 +11,8 @@
 #include "check/linearizability.h"
 #include "check/parse.h"
 #include "env/compose.h"
+#include "report/history_drawing.h"
+#include "run/exit_status.h"
 
 namespace faultline::cli {
 namespace {
@@ -30,81 +32,20 @@ std::string describe(const check::Model& model, const Operation& op) {
   return fmt::format("process {} {} (line {})", op.process, shorten(model.describe(op)), op.line);
 }
 
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else if (c == '"') out += "&quot;";
-    else out.push_back(c);
-  }
-  return out;
-}
-
-// The history as Porcupine's visualizer draws it: one lane per client, each operation a bar from
-// its call to its return, the longest partial linearization numbered in order, what could not come
-// next in red, the minimal failing set outlined.
-void write_html(const std::string& path, const std::string& file, const check::Model& model,
-                const std::vector<Operation>& ops, const check::CheckResult& result) {
-  std::map<int64_t, int> lanes;
-  uint32_t last = 0;
-  for (const Operation& op : ops) {
-    lanes.try_emplace(op.process, 0);
-    last = std::max(last, op.ret == Operation::kNever ? op.call : op.ret);
-  }
-  int lane = 0;
-  for (auto& [process, index] : lanes) index = lane++;
-  const double scale = 1200.0 / (last + 2);
-  std::map<size_t, size_t> order;
-  for (size_t k = 0; k < result.counterexample.partial.size(); ++k) order[result.counterexample.partial[k]] = k;
-  const std::set<size_t> blocked(result.counterexample.blocked.begin(), result.counterexample.blocked.end());
-  const std::set<size_t> minimal(result.counterexample.minimal.begin(), result.counterexample.minimal.end());
-  std::string svg;
-  for (const auto& [process, index] : lanes) {
-    svg += fmt::format("<text x='0' y='{}' class='lane'>client {}</text>", 40 + index * 36, process);
-  }
-  for (size_t i = 0; i < ops.size(); ++i) {
-    const Operation& op = ops[i];
-    const double x = 80 + op.call * scale;
-    const double end = op.ret == Operation::kNever ? 80 + (last + 1) * scale : 80 + op.ret * scale;
-    const int y = 24 + lanes[op.process] * 36;
-    const char* cls = blocked.count(i) ? "blocked" : order.count(i) ? "linearized" : op.unknown ? "unknown" : "other";
-    std::string label = html_escape(model.describe(op));
-    if (order.count(i)) {
-      label = fmt::format("#{} {} &#8594; {}", order[i] + 1, label, html_escape(result.counterexample.states[order[i]]));
-    }
-    svg += fmt::format("<g class='{}{}'><title>{}</title><rect x='{:.1f}' y='{}' width='{:.1f}' height='24' rx='3'/>"
-                       "<text x='{:.1f}' y='{}'>{}</text></g>",
-                       cls, minimal.count(i) ? " minimal" : "", label, x, y, std::max(end - x, 4.0), x + 3, y + 16,
-                       order.count(i) ? fmt::format("#{}", order[i] + 1) : "");
-  }
-  std::ofstream out(path);
-  out << "<!doctype html><html><head><meta charset='utf-8'><title>faultline check: " << html_escape(file)
-      << "</title><style>body{font:14px sans-serif;margin:20px} .lane{font-weight:bold}"
-         " rect{stroke:#444;stroke-width:1} .linearized rect{fill:#b7e4b7} .blocked rect{fill:#f4a6a6}"
-         " .unknown rect{fill:#eee;stroke-dasharray:4} .other rect{fill:#ddd} .minimal rect{stroke:#c00;stroke-width:3}"
-         " text{font-size:11px}</style></head><body>"
-      << "<h1>" << html_escape(file) << ": " << check::to_string(result.verdict) << "</h1>"
-      << "<p>Green: the longest partial linearization, in order (hover for the state after each). Red: operations"
-         " that could not come next. Outlined: a minimal set of operations that cannot be ordered. Dashed: unknown"
-         " outcome.</p><svg width='1320' height='" << 60 + lane * 36 << "'>" << svg << "</svg></body></html>\n";
-}
-
 }  // namespace
 
 int check_command(const CheckCommandOptions& options) {
   const std::unique_ptr<check::Model> model = check::make_model(options.model);
   if (!model) {
     fmt::print(stderr, "faultline check: unknown model \"{}\" (models: {})\n", options.model, check::model_names());
-    return 2;
+    return run::kExitUsage;
   }
   check::Format format;
   try {
     format = check::parse_format(options.format);
   } catch (const std::exception& e) {
     fmt::print(stderr, "faultline check: {}\n", e.what());
-    return 2;
+    return run::kExitUsage;
   }
   check::CheckOptions check_options;
   check_options.partition = options.partition;
@@ -152,7 +93,8 @@ int check_command(const CheckCommandOptions& options) {
       continue;
     }
     if (!options.json) {
-      fmt::print("{}: {} ({} operations, {} partition{}, {:.1f} ms)\n", file, check::to_string(result.verdict),
+      fmt::print("{}: {}{} ({} operations, {} partition{}, {:.1f} ms)\n", file, check::to_string(result.verdict),
+                 result.verdict == check::Verdict::unknown ? " (not decided within " + options.timeout + ")" : "",
                  result.operations, result.partitions, result.partitions == 1 ? "" : "s", result.seconds * 1000);
     }
     if (result.verdict == check::Verdict::not_linearizable) {
@@ -176,7 +118,7 @@ int check_command(const CheckCommandOptions& options) {
         for (size_t i : c.blocked) fmt::print("  cannot come next: {}\n", describe(*model, ops[i]));
       }
       if (!options.html.empty() && !drawn) {
-        write_html(options.html, file, *model, ops, result);
+        std::ofstream(options.html) << report::history_html(file, *model, ops, result);
         drawn = true;
       }
     } else if (result.verdict == check::Verdict::unknown) {
@@ -184,9 +126,9 @@ int check_command(const CheckCommandOptions& options) {
     }
   }
   if (options.json) fmt::print("{}\n", results.dump(2));
-  if (errors) return 2;
-  if (illegal) return 1;
-  return undecided ? 3 : 0;
+  if (errors) return run::kExitUsage;
+  if (illegal) return run::kExitFailed;
+  return undecided ? run::kExitUndecided : run::kExitPassed;
 }
 
 }  // namespace faultline::cli

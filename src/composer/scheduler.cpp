@@ -9,8 +9,6 @@
 namespace faultline::composer {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 size_t below(std::mt19937_64& rng, size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); }
 
 bool is_driver(CommandKind kind) {
@@ -20,23 +18,44 @@ bool is_driver(CommandKind kind) {
 
 }  // namespace
 
-uint64_t derive_seed(uint64_t seed, uint64_t stream) {
-  uint64_t z = seed + (stream + 1) * 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
+const char* to_string(Phase phase) {
+  switch (phase) {
+    case Phase::first: return "first";
+    case Phase::drivers: return "drivers";
+    case Phase::ending: return "ending";
+    case Phase::done: return "done";
+  }
+  return "";
 }
 
+namespace {
+
+// The scheduler's own streams, one per kind of choice, from its one seed.
+std::vector<uint64_t> choice_seeds(uint64_t seed) {
+  std::seed_seq sequence{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)};
+  std::vector<uint32_t> words(12);
+  sequence.generate(words.begin(), words.end());
+  std::vector<uint64_t> seeds;
+  for (size_t i = 0; i < words.size(); i += 2) seeds.push_back(uint64_t{words[i]} << 32 | words[i + 1]);
+  return seeds;
+}
+
+}  // namespace
+
 Scheduler::Scheduler(const TestTemplate& tpl, uint64_t seed, SchedulerOptions options, CommandHost& host, int cancel_fd)
-    : options_(options),
+    : Scheduler(tpl, choice_seeds(seed), std::move(options), host, cancel_fd) {}
+
+Scheduler::Scheduler(const TestTemplate& tpl, const std::vector<uint64_t>& seeds, SchedulerOptions options,
+                     CommandHost& host, int cancel_fd)
+    : options_(std::move(options)),
       host_(host),
       cancel_fd_(cancel_fd),
-      pick_rng_(derive_seed(seed, 1)),
-      service_rng_(derive_seed(seed, 2)),
-      parallelism_rng_(derive_seed(seed, 3)),
-      anytime_rng_(derive_seed(seed, 4)),
-      anytime_service_rng_(derive_seed(seed, 6)),
-      ending_rng_(derive_seed(seed, 5)) {
+      pick_rng_(seeds[0]),
+      service_rng_(seeds[1]),
+      parallelism_rng_(seeds[2]),
+      anytime_rng_(seeds[3]),
+      anytime_service_rng_(seeds[4]),
+      ending_rng_(seeds[5]) {
   std::map<std::string, Command> by_name;
   for (const TemplateCommand& c : tpl.commands) {
     Command& command = by_name[c.name];
@@ -52,6 +71,7 @@ bool Scheduler::start(const Command& command, std::mt19937_64& service_rng) {
   try {
     const auto [id, exit_fd] = host_.launch(*place, place->service);
     ++invocations_;
+    if (options_.explored) options_.explored->commands.insert(place->name);
     running_[id] = {place->kind, exit_fd, Clock::now() + options_.command_timeout};
     summary_.started.push_back(place->name + "@" + place->service);
     return true;
@@ -119,6 +139,21 @@ const Scheduler::Command* Scheduler::pick(std::vector<const Command*> among, std
   return among[below(rng, among.size())];
 }
 
+const Scheduler::Command* Scheduler::pick_unexplored(std::vector<const Command*> among, std::mt19937_64& rng) {
+  if (options_.explored) {
+    std::vector<const Command*> fresh;
+    for (const Command* c : among) {
+      if (!options_.explored->commands.count(c->any->name)) fresh.push_back(c);
+    }
+    if (!fresh.empty()) among = std::move(fresh);
+  }
+  return pick(std::move(among), rng);
+}
+
+void Scheduler::enter(Phase phase, std::string_view ending) {
+  for (PhaseListener* listener : options_.listeners) listener->on_phase(phase, ending);
+}
+
 void Scheduler::run_alone(const Command& command, std::mt19937_64& service_rng) {
   if (start(command, service_rng)) wait_for_all();
 }
@@ -127,38 +162,53 @@ TimelineSummary Scheduler::run() {
   // first_: exactly one, alone, before anything else.
   std::vector<const Command*> firsts;
   for (const Command& c : commands_[CommandKind::first]) firsts.push_back(&c);
-  if (const Command* first = pick(firsts, pick_rng_)) run_alone(*first, service_rng_);
-  if (!summary_.cancelled) driver_phase();
+  enter(Phase::first);
+  if (const Command* first = pick_unexplored(firsts, pick_rng_)) run_alone(*first, service_rng_);
+  if (!summary_.cancelled) {
+    enter(Phase::drivers);
+    driver_phase();
+  }
   if (!summary_.cancelled) ending();
   if (summary_.cancelled) kill_all();
   if (summary_.ending.empty()) summary_.ending = "none";
+  enter(Phase::done);
   return summary_;
 }
 
 void Scheduler::driver_phase() {
-  const auto end = Clock::now() + options_.driver_phase;
+  const auto end = options_.drivers_until;
   std::vector<const Command*> parallel, serial, singleton, anytime;
   for (const Command& c : commands_[CommandKind::parallel_driver]) parallel.push_back(&c);
   for (const Command& c : commands_[CommandKind::serial_driver]) serial.push_back(&c);
   for (const Command& c : commands_[CommandKind::singleton_driver]) singleton.push_back(&c);
   for (const Command& c : commands_[CommandKind::anytime]) anytime.push_back(&c);
 
-  // A singleton timeline: one singleton driver, the only driver of the timeline. Chosen when there
-  // is nothing else to drive with, otherwise one timeline in four.
-  const bool singleton_timeline =
-      !singleton.empty() && ((parallel.empty() && serial.empty()) || below(pick_rng_, 4) == 0);
   std::vector<const Command*> drivers = parallel;
   drivers.insert(drivers.end(), serial.begin(), serial.end());
+  // A singleton timeline: one singleton driver, the only driver of the timeline. Chosen when there
+  // is nothing else to drive with, or when only singleton drivers are left unexplored; otherwise
+  // one timeline in four (unless only the other drivers are left unexplored).
+  const auto unexplored = [&](const std::vector<const Command*>& commands) {
+    return options_.explored && std::any_of(commands.begin(), commands.end(), [&](const Command* c) {
+             return !options_.explored->commands.count(c->any->name);
+           });
+  };
+  const bool coin = below(pick_rng_, 4) == 0;
+  bool singleton_timeline = !singleton.empty() && (drivers.empty() || coin);
+  if (!singleton.empty() && !drivers.empty() && unexplored(singleton) != unexplored(drivers)) {
+    singleton_timeline = unexplored(singleton);
+  }
 
   // Anytime commands start at random moments, one at a time, beside the drivers.
   const auto next_anytime = [&] {
-    const auto span = std::max<int64_t>(options_.driver_phase.count() / 4, 1);
+    const auto left = std::chrono::duration_cast<Duration>(end - Clock::now()).count();
+    const auto span = std::max<int64_t>(left / 4, 1);
     return Clock::now() + Duration(static_cast<int64_t>(below(anytime_rng_, static_cast<size_t>(span))));
   };
   auto anytime_at = next_anytime();
   const auto maybe_start_anytime = [&] {
     if (anytime.empty() || Clock::now() < anytime_at || running_of({CommandKind::anytime}) > 0) return;
-    start(*pick(anytime, anytime_rng_), anytime_service_rng_);
+    start(*pick_unexplored(anytime, anytime_rng_), anytime_service_rng_);
     anytime_at = next_anytime();
   };
 
@@ -169,7 +219,7 @@ void Scheduler::driver_phase() {
     maybe_start_anytime();
     if (singleton_timeline) {
       if (!singleton_done) {
-        singleton_done = start(*pick(singleton, pick_rng_), service_rng_) || true;
+        singleton_done = start(*pick_unexplored(singleton, pick_rng_), service_rng_) || true;
       }
       if (running_of({CommandKind::singleton_driver}) == 0) break;  // its one run is over
       wait(std::min(end, anytime.empty() ? end : anytime_at));
@@ -179,7 +229,7 @@ void Scheduler::driver_phase() {
       wait(std::min(end, anytime_at));
       continue;
     }
-    if (next == nullptr) next = pick(drivers, pick_rng_);
+    if (next == nullptr) next = pick_unexplored(drivers, pick_rng_);
     if (next->any->kind == CommandKind::serial_driver) {
       // A serial driver runs with no other driver: let the running ones finish first.
       if (running_of({CommandKind::parallel_driver, CommandKind::serial_driver}) > 0) {
@@ -218,20 +268,34 @@ void Scheduler::ending() {
         const std::optional<CommandKind> kind = command_kind(name);
         return kind && (is_driver(*kind) || *kind == CommandKind::anytime);
       });
-  // eventually_ or finally_, never both; eventually_ needs a driver to have started.
-  const bool can_eventually = !eventually.empty() && any_driver_started;
-  const bool choose_eventually = can_eventually && (finally.empty() || below(ending_rng_, 2) == 0);
-  if (choose_eventually) {
-    kill_all();  // running commands end, faults stop (the fault injector honours the event)
+  // eventually_ or finally_, never both; eventually_ needs a driver to have started. An ending
+  // kind the run has not yet run comes first.
+  std::vector<std::string> kinds;
+  if (!eventually.empty() && any_driver_started) kinds.push_back("eventually");
+  if (!finally.empty()) kinds.push_back("finally");
+  if (options_.explored) {
+    std::vector<std::string> fresh;
+    for (const std::string& k : kinds) {
+      if (!options_.explored->endings.count(k)) fresh.push_back(k);
+    }
+    if (!fresh.empty()) kinds = std::move(fresh);
+  }
+  const std::string kind = kinds.empty() ? "" : kinds[below(ending_rng_, kinds.size())];
+  if (kind == "eventually") {
+    kill_all();  // running commands end; the phase's listeners stop the faults
     summary_.ending = "eventually";
-    run_alone(*pick(eventually, ending_rng_), ending_rng_);
+    if (options_.explored) options_.explored->endings.insert(kind);
+    enter(Phase::ending, kind);
+    run_alone(*pick_unexplored(eventually, ending_rng_), ending_rng_);
     return;
   }
   wait_for_all();
   if (summary_.cancelled) return;
-  if (!finally.empty() && summary_.all_completed) {
+  if (kind == "finally" && summary_.all_completed) {
     summary_.ending = "finally";
-    run_alone(*pick(finally, ending_rng_), ending_rng_);
+    if (options_.explored) options_.explored->endings.insert(kind);
+    enter(Phase::ending, kind);
+    run_alone(*pick_unexplored(finally, ending_rng_), ending_rng_);
   }
 }
 

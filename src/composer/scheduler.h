@@ -6,18 +6,17 @@
 #include <cstdint>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "composer/templates.h"
 
 namespace faultline::composer {
 
-using Duration = std::chrono::milliseconds;
-
-// The seed of stream `stream` derived from `seed` (a SplitMix64 step): timelines' seeds from the
-// run's, invocations' and services' seeds from a timeline's, and the scheduler's choice streams.
-uint64_t derive_seed(uint64_t seed, uint64_t stream);
+using env::Duration;
+using Clock = std::chrono::steady_clock;
 
 // Why a running command was ended by faultline.
 enum class KillReason { timeout, composer };
@@ -35,11 +34,35 @@ class CommandHost {
   virtual void kill(int invocation, KillReason reason) = 0;
 };
 
+// The parts of a timeline, in order. Faults belong to the driver phase only.
+enum class Phase { first, drivers, ending, done };
+
+const char* to_string(Phase phase);
+
+// Told of every phase the scheduler enters (the runner records it; the fault injector starts and
+// heals faults by it without knowing the Test Composer).
+class PhaseListener {
+ public:
+  virtual ~PhaseListener() = default;
+  // Called on the scheduler's thread before the phase's first command starts; the phase waits for
+  // it to return. `ending` is "eventually" or "finally" for Phase::ending, else empty.
+  virtual void on_phase(Phase phase, std::string_view ending) = 0;
+};
+
+// What a run has exercised so far, across its timelines: choices not yet made come first (a
+// command never started, an ending kind not yet run), still drawn from the timeline's seed.
+struct Explored {
+  std::set<std::string> commands;  // names of commands started
+  std::set<std::string> endings;   // "eventually", "finally"
+};
+
 struct SchedulerOptions {
-  Duration driver_phase{60000};     // how long drivers are started
+  Clock::time_point drivers_until = Clock::now() + Duration(60000);  // no driver starts after it
   int max_parallel = 4;             // parallel drivers running at once: 1..max_parallel
   Duration command_timeout{300000};
   int max_invocations = 10000;      // a bound on starts per timeline, whatever the timing
+  std::vector<PhaseListener*> listeners;
+  Explored* explored = nullptr;     // updated as commands start; null: every choice is uniform
 };
 
 // What happened in a timeline, for the run's record.
@@ -52,10 +75,11 @@ struct TimelineSummary {
 
 class Scheduler {
  public:
-  // `cancel_fd` becomes readable when the run is interrupted.
+  // Every choice is drawn from `seed`. `cancel_fd` becomes readable when the run is interrupted.
   Scheduler(const TestTemplate& tpl, uint64_t seed, SchedulerOptions options, CommandHost& host, int cancel_fd);
 
-  // Runs the timeline's phases: one first_, the driver phase, then eventually_ or finally_.
+  // Runs the timeline's phases: one first_, the driver phase, then eventually_ or finally_; tells
+  // the listeners of each phase it enters, Phase::done last.
   TimelineSummary run();
 
  private:
@@ -69,6 +93,8 @@ class Scheduler {
     std::chrono::steady_clock::time_point deadline;
   };
 
+  Scheduler(const TestTemplate& tpl, const std::vector<uint64_t>& seeds, SchedulerOptions options, CommandHost& host,
+            int cancel_fd);
   // Starts a random service's copy of `command`; false if it could not start.
   bool start(const Command& command, std::mt19937_64& service_rng);
   // Waits until a running command ends, `until` passes or the run is cancelled; reaps what ended
@@ -86,6 +112,10 @@ class Scheduler {
   SchedulerOptions options_;
   CommandHost& host_;
   int cancel_fd_;
+  void enter(Phase phase, std::string_view ending = {});
+  // Picks among `among`, preferring what the run has not yet explored.
+  const Command* pick_unexplored(std::vector<const Command*> among, std::mt19937_64& rng);
+
   // Separate streams, so that one kind of choice never shifts another.
   std::mt19937_64 pick_rng_, service_rng_, parallelism_rng_, anytime_rng_, anytime_service_rng_, ending_rng_;
   std::map<int, Running> running_;

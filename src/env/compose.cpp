@@ -514,10 +514,11 @@ Project load_project(const std::vector<fs::path>& files, const std::map<std::str
       project.warnings.push_back(value->mark.to_string() + ": " + key + ": unknown key, ignored");
     }
   }
-  if (YamlPtr name = merged->get("name"); name && name->is_scalar()) {
-    project.name = normalize_project_name(name->scalar);
-  } else if (auto it = environment.find("COMPOSE_PROJECT_NAME"); it != environment.end()) {
+  // Compose's order: COMPOSE_PROJECT_NAME, then the top-level name, then the folder's name.
+  if (auto it = environment.find("COMPOSE_PROJECT_NAME"); it != environment.end() && !it->second.empty()) {
     project.name = normalize_project_name(it->second);
+  } else if (YamlPtr name = merged->get("name"); name && name->is_scalar()) {
+    project.name = normalize_project_name(name->scalar);
   } else {
     project.name = normalize_project_name(project.directory.filename().string());
   }
@@ -544,6 +545,20 @@ Project load_project(const std::vector<fs::path>& files, const std::map<std::str
   }
   project.start_order = start_order(project.services);
   return project;
+}
+
+std::vector<fs::path> compose_files(const std::vector<fs::path>& named, const fs::path& directory) {
+  if (named.empty()) return find_compose_files(directory);
+  for (const fs::path& file : named) {
+    if (!fs::exists(file)) throw ConfigError({file.string(), 0, 0}, "", "no such file");
+  }
+  return named;
+}
+
+Project load_project(const std::vector<fs::path>& named, const fs::path& directory, const std::string& project_name) {
+  std::map<std::string, std::string> environment = process_environment();
+  if (!project_name.empty()) environment["COMPOSE_PROJECT_NAME"] = project_name;
+  return load_project(compose_files(named, directory), environment);
 }
 
 }  // namespace faultline::env

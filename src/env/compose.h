@@ -83,6 +83,16 @@ Project load_project(const std::vector<std::filesystem::path>& files,
 // The process environment as a map, for load_project.
 std::map<std::string, std::string> process_environment();
 
+// The compose files a command names (each must exist), or those found in `directory` when it names
+// none. Throws ConfigError.
+std::vector<std::filesystem::path> compose_files(const std::vector<std::filesystem::path>& named,
+                                                 const std::filesystem::path& directory);
+
+// What every faultline command loads: the project of compose_files(named, directory), interpolated
+// from the process environment. `project_name` (as -p gives it) wins over every other name.
+Project load_project(const std::vector<std::filesystem::path>& named, const std::filesystem::path& directory,
+                     const std::string& project_name);
+
 }  // namespace faultline::env
 
 #endif  // FAULTLINE_SRC_ENV_COMPOSE_H_

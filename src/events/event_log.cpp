@@ -5,43 +5,115 @@
 
 namespace faultline::events {
 
+EventLog::Subscription::Subscription(Subscription&& other) noexcept : log_(other.log_), it_(other.it_) {
+  other.log_ = nullptr;
+}
+
+EventLog::Subscription& EventLog::Subscription::operator=(Subscription&& other) noexcept {
+  if (this != &other) {
+    if (log_) log_->unsubscribe(it_);
+    log_ = other.log_;
+    it_ = other.it_;
+    other.log_ = nullptr;
+  }
+  return *this;
+}
+
+EventLog::Subscription::~Subscription() {
+  if (log_) log_->unsubscribe(it_);
+}
+
 EventLog::EventLog(const std::filesystem::path& path)
     : file_(std::fopen(path.c_str(), "a")), start_(std::chrono::steady_clock::now()) {
   if (file_ == nullptr) throw std::runtime_error("cannot write " + path.string());
+  delivery_ = std::thread([this] { deliver(); });
 }
 
-EventLog::~EventLog() { std::fclose(file_); }
+EventLog::~EventLog() {
+  {
+    std::lock_guard lock(mutex_);
+    closing_ = true;
+  }
+  queued_.notify_all();
+  delivery_.join();
+  std::fclose(file_);
+}
 
 double EventLog::now_ms() const {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_).count();
 }
 
-void EventLog::set_listener(std::function<void(const nlohmann::json&)> listener) {
-  std::lock_guard lock(mutex_);
-  listener_ = std::move(listener);
-}
-
-nlohmann::json EventLog::write(const std::string& type, nlohmann::json fields) {
-  std::lock_guard lock(mutex_);
-  nlohmann::json event = nlohmann::json::object();
+Json EventLog::write(std::string_view type, Json fields) {
+  Json event = Json::object();
   event["t"] = static_cast<int64_t>(now_ms() * 1000) / 1000.0;
   event["type"] = type;
   for (auto& [key, value] : fields.items()) event[key] = std::move(value);
-  const std::string line = event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  std::fwrite(line.data(), 1, line.size(), file_);
-  std::fflush(file_);
-  if (listener_) listener_(event);
+  // Invalid UTF-8 from the system under test is replaced, never a reason to lose the event.
+  const std::string line = event.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+  {
+    std::lock_guard lock(mutex_);
+    std::fwrite(line.data(), 1, line.size(), file_);
+    std::fflush(file_);
+    queue_.push_back(event);
+    ++written_;
+  }
+  queued_.notify_one();
   return event;
 }
 
-std::vector<nlohmann::json> read_events(const std::filesystem::path& path, int* invalid) {
+EventLog::Subscription EventLog::subscribe(Subscriber subscriber) {
+  std::lock_guard lock(subscribers_mutex_);
+  subscribers_.push_back(std::move(subscriber));
+  return Subscription(this, std::prev(subscribers_.end()));
+}
+
+void EventLog::unsubscribe(std::list<Subscriber>::iterator it) {
+  std::lock_guard lock(subscribers_mutex_);
+  subscribers_.erase(it);
+}
+
+void EventLog::flush() {
+  if (std::this_thread::get_id() == delivery_.get_id()) return;
+  std::unique_lock lock(mutex_);
+  const uint64_t target = written_;
+  delivered_.wait(lock, [&] { return delivered_count_ >= target; });
+}
+
+void EventLog::deliver() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    queued_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // closing, and everything delivered
+    std::deque<Json> batch;
+    batch.swap(queue_);
+    lock.unlock();
+    {
+      std::lock_guard subscribers(subscribers_mutex_);
+      for (const Json& event : batch) {
+        for (const Subscriber& subscriber : subscribers_) {
+          try {
+            subscriber(event);
+          } catch (const std::exception& e) {
+            // A subscriber's bug must not end the delivery of every later event.
+            std::fprintf(stderr, "faultline: an event subscriber failed: %s\n", e.what());
+          }
+        }
+      }
+    }
+    lock.lock();
+    delivered_count_ += batch.size();
+    delivered_.notify_all();
+  }
+}
+
+std::vector<Json> read_events(const std::filesystem::path& path, int* invalid) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read " + path.string());
-  std::vector<nlohmann::json> events;
+  std::vector<Json> events;
   std::string line;
   int bad = 0;
   while (std::getline(in, line)) {
-    nlohmann::json event = nlohmann::json::parse(line, nullptr, false);
+    Json event = Json::parse(line, nullptr, false);
     if (event.is_discarded() || !event.is_object()) {
       ++bad;
       continue;

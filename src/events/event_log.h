@@ -1,50 +1,96 @@
 // The run directory's one ordered log of everything: events.jsonl. Every report is rebuilt from it.
 //
-// Each line is a JSON object: {"t": <ms since the run started>, "type": "...", "timeline": N, ...}.
-// Types: run_started, timeline_started, template, service, setup_complete, command_started,
-// command_finished, sdk (a line an SDK wrote, with its source), sdk_invalid, stop_faults,
-// timeline_finished, run_finished. docs/run-directory.md describes their fields.
+// Each line is a JSON object: {"t": <ms since the run started>, "type": "...", ...fields}; the
+// types and their fields are in schema.h.
 #ifndef FAULTLINE_SRC_EVENTS_EVENT_LOG_H_
 #define FAULTLINE_SRC_EVENTS_EVENT_LOG_H_
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <functional>
+#include <list>
+#include <memory>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include "events/schema.h"
 
 namespace faultline::events {
 
-// Appends events; thread-safe, each event one line, flushed at once (a killed run keeps them).
+// Appends events and hands each to its subscribers. Thread-safe; each event is one line, flushed at
+// once (a killed run keeps them).
 class EventLog {
  public:
+  // Sees events in log order, one at a time, from the log's delivery thread, never under the log's
+  // lock: it may write events itself (they are delivered after the current one).
+  using Subscriber = std::function<void(const Json& event)>;
+
+  // While it lives, its subscriber is called; its destruction waits for a delivery in progress.
+  class Subscription {
+   public:
+    Subscription() = default;
+    Subscription(Subscription&& other) noexcept;
+    Subscription& operator=(Subscription&& other) noexcept;
+    ~Subscription();
+
+   private:
+    friend class EventLog;
+    Subscription(EventLog* log, std::list<Subscriber>::iterator it) : log_(log), it_(it) {}
+    EventLog* log_ = nullptr;
+    std::list<Subscriber>::iterator it_;
+  };
+
+  // Opens `path` for appending; throws std::runtime_error when it cannot.
   explicit EventLog(const std::filesystem::path& path);
+  // Delivers what is still queued, then closes the file.
   ~EventLog();
   EventLog(const EventLog&) = delete;
   EventLog& operator=(const EventLog&) = delete;
 
-  // Writes `fields` with "t" and "type" added; returns the event as written. `listener` (if set)
-  // sees every event right after it is written, in order.
-  nlohmann::json write(const std::string& type, nlohmann::json fields = nlohmann::json::object());
+  // Writes an event of a schema type; returns it as written ("t" and "type" added).
+  template <Visitable Event>
+  Json write(const Event& event) {
+    return write(Event::kType, Json(event));
+  }
+  // Writes `fields` as an event of `type`.
+  Json write(std::string_view type, Json fields);
 
-  void set_listener(std::function<void(const nlohmann::json&)> listener);
+  // `subscriber` sees every event written from now on.
+  [[nodiscard]] Subscription subscribe(Subscriber subscriber);
+
+  // Returns once every event written before the call has been delivered (at once when called from
+  // a subscriber, which would otherwise wait for itself).
+  void flush();
 
   // Milliseconds since the log was opened (the run's start).
   double now_ms() const;
 
  private:
+  void deliver();
+  void unsubscribe(std::list<Subscriber>::iterator it);
+
   std::FILE* file_;
-  std::chrono::steady_clock::time_point start_;
+  const std::chrono::steady_clock::time_point start_;
+  // Guards the file, the queue and the counters: never held while a subscriber runs.
   std::mutex mutex_;
-  std::function<void(const nlohmann::json&)> listener_;
+  std::condition_variable queued_, delivered_;
+  std::deque<Json> queue_;
+  uint64_t written_ = 0, delivered_count_ = 0;
+  bool closing_ = false;
+  // Held while subscribers run, and while one is added or removed.
+  std::mutex subscribers_mutex_;
+  std::list<Subscriber> subscribers_;
+  std::thread delivery_;
 };
 
-// Reads every event of a run directory's events.jsonl; a line that is not JSON is skipped and
-// counted in `invalid` (a run killed mid-write may leave half a line).
-std::vector<nlohmann::json> read_events(const std::filesystem::path& path, int* invalid = nullptr);
+// Reads every event of a run directory's events.jsonl; a line that is not a JSON object is skipped
+// and counted in `invalid` (a run killed mid-write may leave half a line).
+std::vector<Json> read_events(const std::filesystem::path& path, int* invalid = nullptr);
 
 }  // namespace faultline::events
 

@@ -2,21 +2,12 @@
 
 #include <algorithm>
 
-#include "events/event_log.h"
+#include "events/schema.h"
 
 namespace faultline::report {
 namespace {
 
 constexpr size_t kExamplesKept = 3;
-
-nlohmann::json to_json(const Example& e) {
-  nlohmann::json j = {{"timeline", e.timeline}, {"t_ms", e.t}, {"service", e.service}, {"details", e.details}};
-  if (e.invocation > 0) {
-    j["invocation"] = e.invocation;
-    j["command"] = e.command;
-  }
-  return j;
-}
 
 }  // namespace
 
@@ -46,122 +37,125 @@ void PropertyEvaluator::keep(std::vector<Example>& examples, Example example) {
 }
 
 void PropertyEvaluator::add(const nlohmann::json& event) {
-  const std::string type = event.value("type", "");
-  const int timeline = event.value("timeline", 0);
-  if (type == "template") {
-    for (const nlohmann::json& command : event.value("commands", nlohmann::json::array())) {
-      const std::string name = command.get<std::string>();
+  using events::field;
+  const std::string type = events::type_of(event);
+  const int timeline = field<int>(event, "timeline");
+  const double t = events::time_of(event);
+  if (type == events::TemplateListed::kType) {
+    for (const std::string& name : events::read<events::TemplateListed>(event).commands) {
       track(name + " exits 0 at least once", "Sometimes", "sometimes", true, true);
     }
-  } else if (type == "timeline_started") {
+  } else if (type == events::TimelineStarted::kType) {
     track("setup completes", "Always", "always", true, true);
     setup_seen_[timeline] = false;
-  } else if (type == "setup_complete") {
+  } else if (type == events::SetupComplete::kType) {
     if (!setup_seen_[timeline]) {
       setup_seen_[timeline] = true;
-      Tracked& t = track("setup completes", "Always", "always", true, true);
-      t.property.passes++;
-      keep(t.property.examples, {timeline, event.value("t", 0.0), event.value("service", ""), 0, "", event.value("details", nlohmann::json())});
+      const auto setup = events::read<events::SetupComplete>(event);
+      Tracked& tracked = track("setup completes", "Always", "always", true, true);
+      tracked.property.passes++;
+      keep(tracked.property.examples, {timeline, t, setup.source.service, 0, "", setup.details});
     }
-  } else if (type == "timeline_finished") {
+  } else if (type == events::TimelineFinished::kType) {
     if (!setup_seen_[timeline]) {
-      Tracked& t = track("setup completes", "Always", "always", true, true);
-      t.property.fails++;
-      keep(t.property.counterexamples,
-           {timeline, event.value("t", 0.0), "", 0, "", {{"reason", event.value("outcome", "no setup complete")}}});
+      Tracked& tracked = track("setup completes", "Always", "always", true, true);
+      tracked.property.fails++;
+      keep(tracked.property.counterexamples,
+           {timeline, t, "", 0, "", {{"reason", field<std::string>(event, "outcome", "no setup complete")}}});
     }
-  } else if (type == "command_started") {
-    const std::string command = event.value("command", "");
-    invocations_[event.value("invocation", 0)] = {command, event.value("service", "")};
+  } else if (type == events::CommandStarted::kType) {
+    const auto started = events::read<events::CommandStarted>(event);
+    invocations_[started.invocation] = {started.command, started.service};
     // Fails on a failure only: a command the composer ended is not a failure.
-    track(command + " exits 0", "AlwaysOrUnreachable", "always", false, true);
-  } else if (type == "command_finished") {
+    track(started.command + " exits 0", "AlwaysOrUnreachable", "always", false, true);
+  } else if (type == events::CommandFinished::kType) {
     // A command the composer ended (for an eventually_ command, or at the end of the run) is
     // neither a pass nor a failure; one that failed or ran past its timeout fails.
-    if (event.value("killed_by_composer", false)) return;
-    const std::string command = event.value("command", "");
-    const int status = event.value("status", -1);
-    const bool timed_out = event.value("timed_out", false);
-    const bool ok = status == 0 && !timed_out;
-    Example example{timeline, event.value("t", 0.0), event.value("service", ""), event.value("invocation", 0), command,
-                    {{"status", status}, {"timed_out", timed_out}, {"duration_ms", event.value("duration_ms", 0.0)}}};
-    Tracked& every = track(command + " exits 0", "AlwaysOrUnreachable", "always", false, true);
-    Tracked& once = track(command + " exits 0 at least once", "Sometimes", "sometimes", true, true);
+    const auto finished = events::read<events::CommandFinished>(event);
+    if (finished.killed_by_composer) return;
+    const bool ok = finished.status == 0 && !finished.timed_out;
+    Example example{timeline, t, finished.service, finished.invocation, finished.command,
+                    {{"status", finished.status}, {"timed_out", finished.timed_out}, {"duration_ms", finished.duration_ms}}};
+    if (!finished.error.empty()) example.details["error"] = finished.error;
+    Tracked& every = track(finished.command + " exits 0", "AlwaysOrUnreachable", "always", false, true);
+    Tracked& once = track(finished.command + " exits 0 at least once", "Sometimes", "sometimes", true, true);
     (ok ? every.property.passes : every.property.fails)++;
     (ok ? once.property.passes : once.property.fails)++;
     keep(ok ? every.property.examples : every.property.counterexamples, example);
     keep(ok ? once.property.examples : once.property.counterexamples, example);
-  } else if (type == "history_checked") {
+  } else if (type == events::HistoryChecked::kType) {
     // The timeline's operation history, checked against the template's model.
-    Tracked& t = track("History is linearizable", "Always", "always", true, true);
-    const bool ok = event.value("verdict", "") == "linearizable";
-    (ok ? t.property.passes : t.property.fails)++;
+    Tracked& tracked = track("History is linearizable", "Always", "always", true, true);
+    const bool ok = field<std::string>(event, "verdict") == "linearizable";
+    (ok ? tracked.property.passes : tracked.property.fails)++;
     nlohmann::json details = event;
     for (const char* key : {"t", "type", "timeline"}) details.erase(key);
-    keep(ok ? t.property.examples : t.property.counterexamples, {timeline, event.value("t", 0.0), "", 0, "", details});
-  } else if (type == "sdk") {
-    add_sdk_line(event);
-  } else if (type == "sdk_invalid") {
+    keep(ok ? tracked.property.examples : tracked.property.counterexamples, {timeline, t, "", 0, "", details});
+  } else if (type == events::SdkLine::kType) {
+    add_sdk_line(events::read<events::SdkLine>(event), t);
+  } else if (type == events::SdkInvalid::kType) {
     ++invalid_sdk_lines_;
   }
 }
 
-void PropertyEvaluator::add_sdk_line(const nlohmann::json& event) {
-  const nlohmann::json& line = event.value("line", nlohmann::json::object());
-  const std::string file = event.value("file", "");
-  const int invocation = event.value("invocation", 0);
-  if (line.contains("antithesis_assert")) {
-    const nlohmann::json& a = line["antithesis_assert"];
+void PropertyEvaluator::add_sdk_line(const events::SdkLine& sdk, double t) {
+  using events::field;
+  const nlohmann::json& line = sdk.line;
+  if (const auto assertion = line.find("antithesis_assert"); assertion != line.end()) {
+    const nlohmann::json& a = *assertion;
     if (!a.is_object()) return;
-    const std::string id = a.value("id", a.value("message", ""));
-    Tracked& t = track(id, a.value("display_type", "Always"), a.value("assert_type", "always"), a.value("must_hit", true), false);
-    if (t.property.location.empty() && a.contains("location") && a["location"].is_object()) {
-      const nlohmann::json& loc = a["location"];
-      t.property.location = loc.value("file", "") + ":" + std::to_string(loc.value("begin_line", 0));
+    const std::string id = field<std::string>(a, "id", field<std::string>(a, "message"));
+    Tracked& tracked = track(id, field<std::string>(a, "display_type", "Always"), field<std::string>(a, "assert_type", "always"),
+                             field<bool>(a, "must_hit", true), false);
+    Property& p = tracked.property;
+    if (p.location.empty()) {
+      const nlohmann::json location = field<nlohmann::json>(a, "location");
+      if (location.is_object()) p.location = field<std::string>(location, "file") + ":" + std::to_string(field<int64_t>(location, "begin_line"));
     }
     // Reachability is decided from hit and the assertion's kind, never from condition alone
     // (one SDK writes condition true for Unreachable).
-    if (!a.value("hit", false)) return;
-    bool pass = a.value("condition", false);
-    if (t.property.assert_type == "reachability") pass = t.property.must_hit;
-    Source& source = t.sources[file];
+    if (!field<bool>(a, "hit")) return;
+    bool pass = field<bool>(a, "condition");
+    if (p.assert_type == "reachability") pass = p.must_hit;
+    Source& source = tracked.sources[sdk.source.file];
     (pass ? source.line_passes : source.line_fails)++;
-    Example example{event.value("timeline", 0), event.value("t", 0.0), event.value("service", ""), invocation,
-                    invocation > 0 ? invocations_[invocation].first : "", a.value("details", nlohmann::json())};
-    keep(pass ? t.property.examples : t.property.counterexamples, example);
-  } else if (line.contains("faultline_counts")) {
-    const nlohmann::json& c = line["faultline_counts"];
-    if (!c.is_object()) return;
-    auto it = tracked_.find(c.value("id", ""));
-    if (it == tracked_.end()) return;
-    it->second.sources[file].counts[c.value("process", "")] = {c.value("passes", uint64_t{0}), c.value("fails", uint64_t{0})};
-  } else {
-    return;
+    const int invocation = sdk.source.invocation;
+    Example example{sdk.timeline, t, sdk.source.service, invocation, invocation > 0 ? invocations_[invocation].first : "",
+                    field<nlohmann::json>(a, "details")};
+    keep(pass ? p.examples : p.counterexamples, example);
+    recount(tracked);
+  } else if (const auto counts = line.find("faultline_counts"); counts != line.end()) {
+    const nlohmann::json& c = *counts;
+    auto it = tracked_.find(field<std::string>(c, "id"));
+    if (it == tracked_.end() || it->second.property.builtin) return;
+    it->second.sources[sdk.source.file].counts[field<std::string>(c, "process")] = {field<uint64_t>(c, "passes"),
+                                                                                   field<uint64_t>(c, "fails")};
+    recount(it->second);
   }
-  // Recompute the totals of the property this line touched.
-  for (auto& [id, t] : tracked_) {
-    if (t.property.builtin) continue;
-    uint64_t passes = 0, fails = 0;
-    for (const auto& [f, source] : t.sources) {
-      uint64_t counted_passes = 0, counted_fails = 0;
-      for (const auto& [process, pf] : source.counts) {
-        counted_passes += pf.first;
-        counted_fails += pf.second;
-      }
-      // Counts are exact per process; evaluation lines are lower bounds (first pass, first fail).
-      passes += std::max(counted_passes, source.line_passes);
-      fails += std::max(counted_fails, source.line_fails);
+}
+
+void PropertyEvaluator::recount(Tracked& tracked) {
+  uint64_t passes = 0, fails = 0;
+  for (const auto& [file, source] : tracked.sources) {
+    uint64_t counted_passes = 0, counted_fails = 0;
+    for (const auto& [process, pf] : source.counts) {
+      counted_passes += pf.first;
+      counted_fails += pf.second;
     }
-    if (t.property.assert_type == "reachability") {
-      // Every evaluation of a reachability assertion is a "reached"; it counts as a pass for
-      // Reachable and as a failure for Unreachable.
-      const uint64_t reached = passes + fails;
-      passes = t.property.must_hit ? reached : 0;
-      fails = t.property.must_hit ? 0 : reached;
-    }
-    t.property.passes = passes;
-    t.property.fails = fails;
+    // Counts are exact per process; evaluation lines are lower bounds (first pass, first fail).
+    passes += std::max(counted_passes, source.line_passes);
+    fails += std::max(counted_fails, source.line_fails);
   }
+  Property& p = tracked.property;
+  if (p.assert_type == "reachability") {
+    // Every evaluation of a reachability assertion is a "reached"; it counts as a pass for
+    // Reachable and as a failure for Unreachable.
+    const uint64_t reached = passes + fails;
+    passes = p.must_hit ? reached : 0;
+    fails = p.must_hit ? 0 : reached;
+  }
+  p.passes = passes;
+  p.fails = fails;
 }
 
 std::vector<Property> PropertyEvaluator::properties() const {
@@ -180,33 +174,10 @@ int PropertyEvaluator::failing() const {
   return n;
 }
 
-std::vector<Property> evaluate_run(const std::string& run_directory) {
+std::vector<Property> evaluate(const std::vector<nlohmann::json>& events) {
   PropertyEvaluator evaluator;
-  for (const nlohmann::json& event : events::read_events(run_directory + "/events.jsonl")) evaluator.add(event);
+  for (const nlohmann::json& event : events) evaluator.add(event);
   return evaluator.properties();
-}
-
-nlohmann::json report_json(const std::vector<Property>& properties, const nlohmann::json& run_info) {
-  nlohmann::json list = nlohmann::json::array();
-  int failing = 0;
-  for (const Property& p : properties) {
-    nlohmann::json examples = nlohmann::json::array(), counterexamples = nlohmann::json::array();
-    for (const Example& e : p.examples) examples.push_back(to_json(e));
-    for (const Example& e : p.counterexamples) counterexamples.push_back(to_json(e));
-    failing += p.passed() ? 0 : 1;
-    list.push_back({{"name", p.id},
-                    {"type", p.display_type},
-                    {"assert_type", p.assert_type},
-                    {"must_hit", p.must_hit},
-                    {"builtin", p.builtin},
-                    {"status", p.passed() ? "passed" : "failed"},
-                    {"passes", p.passes},
-                    {"fails", p.fails},
-                    {"location", p.location},
-                    {"examples", examples},
-                    {"counterexamples", counterexamples}});
-  }
-  return {{"run", run_info}, {"summary", {{"properties", properties.size()}, {"failing", failing}}}, {"properties", list}};
 }
 
 }  // namespace faultline::report

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "events/schema.h"
+
 namespace faultline::report {
 
 // One evaluation kept as an example: where and when it happened, and its details.
@@ -62,7 +64,9 @@ class PropertyEvaluator {
 
   Tracked& track(const std::string& id, const std::string& display_type, const std::string& assert_type,
                  bool must_hit, bool builtin);
-  void add_sdk_line(const nlohmann::json& event);
+  void add_sdk_line(const events::SdkLine& sdk, double t);
+  // Sets a property's totals from its sources' lines and counts.
+  static void recount(Tracked& tracked);
   static void keep(std::vector<Example>& examples, Example example);
 
   std::map<std::string, Tracked> tracked_;
@@ -71,11 +75,8 @@ class PropertyEvaluator {
   int invalid_sdk_lines_ = 0;
 };
 
-// Reads a run directory's events.jsonl and evaluates every property.
-std::vector<Property> evaluate_run(const std::string& run_directory);
-
-// The report.json document of a run.
-nlohmann::json report_json(const std::vector<Property>& properties, const nlohmann::json& run_info);
+// Evaluates every property of a run from its events, in log order.
+std::vector<Property> evaluate(const std::vector<nlohmann::json>& events);
 
 }  // namespace faultline::report
 

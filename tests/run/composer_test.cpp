@@ -139,7 +139,8 @@ TEST_F(Composer, SingletonIsTheOnlyDriverOfItsTimeline) {
   t.command("singleton_driver_once", "sleep 0.2");
   t.command("parallel_driver_many", "sleep 0.05");
   t.command("anytime_side", "sleep 0.05");
-  // Whether a timeline is a singleton timeline is the seed's choice: with seed 1, timeline 1 is.
+  // Whether a timeline is a singleton timeline is the seed's choice, until the singleton driver is
+  // the only driver the run has not yet started: then the next timeline is one.
   const RunRecord r = t.run({"--duration", "4s", "--timeline", "1s", "--seed", "1"});
   ASSERT_TRUE(r.exit_status == 0 || r.exit_status == 1) << r.output;
   int singleton_timelines = 0;
@@ -154,9 +155,8 @@ TEST_F(Composer, SingletonIsTheOnlyDriverOfItsTimeline) {
       }
     }
   }
+  ASSERT_GE(r.timelines().size(), 2u);
   EXPECT_GE(singleton_timelines, 1);
-  const auto first = r.of_timeline(1);
-  EXPECT_TRUE(std::any_of(first.begin(), first.end(), [](const Invocation& i) { return i.kind == "singleton_driver_"; }));
 }
 
 TEST_F(Composer, SameSeedSameSequence) {

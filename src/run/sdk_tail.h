@@ -1,7 +1,7 @@
 // Follows the JSON-lines files that SDKs write during a timeline (every service's and every
 // command invocation's), as they grow, and hands over each complete line with its file.
-#ifndef FAULTLINE_SRC_CLI_SDK_TAIL_H_
-#define FAULTLINE_SRC_CLI_SDK_TAIL_H_
+#ifndef FAULTLINE_SRC_RUN_SDK_TAIL_H_
+#define FAULTLINE_SRC_RUN_SDK_TAIL_H_
 
 #include <atomic>
 #include <filesystem>
@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-namespace faultline::cli {
+namespace faultline::run {
 
 class SdkTail {
  public:
@@ -42,6 +42,6 @@ class SdkTail {
   std::thread thread_;
 };
 
-}  // namespace faultline::cli
+}  // namespace faultline::run
 
-#endif  // FAULTLINE_SRC_CLI_SDK_TAIL_H_
+#endif  // FAULTLINE_SRC_RUN_SDK_TAIL_H_

@@ -7,7 +7,7 @@
 
 #include <vector>
 
-namespace faultline::cli {
+namespace faultline::run {
 
 namespace fs = std::filesystem;
 
@@ -99,4 +99,4 @@ void SdkTail::scan() {
   }
 }
 
-}  // namespace faultline::cli
+}  // namespace faultline::run

@@ -1,0 +1,216 @@
+#include "env.h"
+
+#include <fmt/core.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+
+#include "composer/templates.h"
+#include "env/environment.h"
+#include "env/local/enter.h"
+#include "env/local/local_backend.h"
+#include "env_control.h"
+#include "run/exit_status.h"
+#include "signals.h"
+
+namespace faultline::cli {
+namespace {
+
+// Prints service output as compose does ("name | line") and state changes.
+class TerminalObserver : public env::EnvironmentObserver {
+ public:
+  explicit TerminalObserver(size_t width) : width_(width) {}
+  void on_output(const std::string& service, const char*, const std::string& line) override {
+    std::lock_guard lock(mutex_);
+    fmt::print("{:<{}} | {}\n", service, width_, line);
+    std::fflush(stdout);
+  }
+  void on_state(const std::string& service, env::ServiceState state, const std::string& detail) override {
+    std::lock_guard lock(mutex_);
+    if (state == env::ServiceState::exited) {
+      fmt::print(stderr, "faultline: {} exited with status {}\n", service, detail);
+    } else if (state == env::ServiceState::unhealthy) {
+      fmt::print(stderr, "faultline: {} is unhealthy: {}\n", service, detail);
+    } else {
+      fmt::print(stderr, "faultline: {} is {}\n", service, env::to_string(state));
+    }
+  }
+
+ private:
+  size_t width_;
+  std::mutex mutex_;
+};
+
+}  // namespace
+
+env::Project ProjectArgs::load(bool print_warnings) const {
+  env::Project project = env::load_project(files, directory, project_name);
+  if (print_warnings) {
+    for (const std::string& warning : project.warnings) fmt::print(stderr, "warning: {}\n", warning);
+  }
+  return project;
+}
+
+std::string ProjectArgs::name() const {
+  if (!project_name.empty()) return project_name;
+  if (const char* env = std::getenv("COMPOSE_PROJECT_NAME"); env && *env) return env;
+  return load(/*print_warnings=*/false).name;
+}
+
+int env_up(const ProjectArgs& args, env::Duration timeout) {
+  env::Project project = args.load();
+  size_t width = 0;
+  for (const auto& [name, spec] : project.services) width = std::max(width, name.size());
+  TerminalObserver observer(width);
+  const std::string name = project.name;
+  env::Environment environment(project, &observer);
+
+  std::mutex mutex;
+  std::condition_variable ended;
+  bool down_requested = false;
+  EnvControlServer control(name, [&](const nlohmann::json& request, std::vector<int>* fds) -> nlohmann::json {
+    const std::string op = request.value("op", "");
+    if (op == "entry") {
+      env::local::ServiceEntry entry = env::local::local_service_entry(environment.backend(), request.at("service"));
+      fds->push_back(entry.pidfd);
+      return {{"environment", entry.environment}, {"working_dir", entry.working_dir}, {"uid", entry.uid}, {"gid", entry.gid}};
+    }
+    if (op == "ps") {
+      nlohmann::json services = nlohmann::json::array();
+      for (const auto& [service, spec] : environment.project().services) {
+        const env::ServiceStatus status = environment.status(service);
+        services.push_back({{"name", service},
+                            {"state", env::to_string(status.state)},
+                            {"address", environment.backend().address(service)},
+                            {"exit_status", status.exit_status ? nlohmann::json(*status.exit_status) : nlohmann::json()}});
+      }
+      return {{"project", name}, {"services", services}};
+    }
+    if (op == "down") {
+      std::lock_guard lock(mutex);
+      down_requested = true;
+      ended.notify_all();
+      return {{"ok", true}};
+    }
+    throw std::runtime_error("unknown request \"" + op + "\"");
+  });
+
+  // Ctrl-C also interrupts a slow start: the environment goes down from the watcher's thread.
+  const SignalWatcher signals([&](int) {
+    fmt::print(stderr, "\nfaultline: stopping the environment\n");
+    environment.down(env::Duration(3000));
+    std::lock_guard lock(mutex);
+    ended.notify_all();
+  });
+  int status = run::kExitPassed;
+  try {
+    environment.attach(env::local::make_local_backend(
+        project, [&environment](const std::string& service, int code) { environment.on_exit(service, code); }));
+    environment.up(timeout);
+    fmt::print(stderr, "faultline: environment \"{}\" is up: {} services. `faultline env exec SERVICE -- CMD`, "
+               "`faultline env ps`; Ctrl-C or `faultline env down` to stop.\n", name, project.services.size());
+    std::unique_lock lock(mutex);
+    ended.wait(lock, [&] { return down_requested || signals.received() != 0; });
+  } catch (const std::exception& e) {
+    if (!signals.received()) fmt::print(stderr, "faultline: {}\n", e.what());
+    status = run::kExitUsage;
+  }
+  environment.down(env::Duration(signals.received() ? 3000 : 10000));
+  return signals.received() ? run::kExitInterrupted : status;
+}
+
+int env_exec(const ProjectArgs& args, const std::string& service, const std::vector<std::string>& command,
+             const std::vector<std::string>& extra_env, const std::string& working_dir) {
+  std::vector<int> fds;
+  const nlohmann::json entry = env_control_request(args.name(), {{"op", "entry"}, {"service", service}}, &fds);
+  if (fds.size() != 1) throw std::runtime_error("the environment sent no way into " + service);
+  env::local::EnterSpec spec;
+  spec.service_pidfd = fds[0];
+  spec.argv = command;
+  std::map<std::string, std::string> variables;
+  for (const std::string& var : entry.at("environment").get<std::vector<std::string>>()) {
+    const size_t eq = var.find('=');
+    variables[var.substr(0, eq)] = var.substr(eq + 1);
+  }
+  for (const std::string& var : extra_env) {
+    const size_t eq = var.find('=');
+    if (eq == std::string::npos) throw std::runtime_error("-e takes KEY=VALUE, not \"" + var + "\"");
+    variables[var.substr(0, eq)] = var.substr(eq + 1);
+  }
+  for (const auto& [k, v] : variables) spec.environment.push_back(k + "=" + v);
+  spec.working_dir = working_dir.empty() ? entry.value("working_dir", "") : working_dir;
+  spec.uid = entry.value("uid", 0u);
+  spec.gid = entry.value("gid", 0u);
+  spec.stdin_fd = STDIN_FILENO;
+  spec.stdout_fd = STDOUT_FILENO;
+  spec.stderr_fd = STDERR_FILENO;
+  std::unique_ptr<env::RunningProcess> process = env::local::enter_and_exec(spec);
+  close(fds[0]);
+  return process->wait_for(env::Duration(-1)).value_or(1);
+}
+
+int env_ps(const ProjectArgs& args) {
+  std::vector<int> fds;
+  const nlohmann::json reply = env_control_request(args.name(), {{"op", "ps"}}, &fds);
+  fmt::print("{:<20} {:<10} {:<15} {}\n", "SERVICE", "STATE", "ADDRESS", "EXIT");
+  for (const nlohmann::json& s : reply.at("services")) {
+    fmt::print("{:<20} {:<10} {:<15} {}\n", s.value("name", ""), s.value("state", ""), s.value("address", ""),
+               s["exit_status"].is_null() ? "" : std::to_string(s["exit_status"].get<int>()));
+  }
+  return 0;
+}
+
+int env_down(const ProjectArgs& args) {
+  std::vector<int> fds;
+  const std::string name = args.name();
+  env_control_request(name, {{"op", "down"}}, &fds);
+  // The environment is down when its control socket is gone.
+  for (int i = 0; i < 600; ++i) {
+    try {
+      env_control_request(name, {{"op", "ps"}}, &fds);
+    } catch (const std::exception&) {
+      fmt::print(stderr, "faultline: environment \"{}\" is down\n", name);
+      return 0;
+    }
+    poll(nullptr, 0, 100);
+  }
+  throw std::runtime_error("the environment did not go down within a minute");
+}
+
+int validate(const ProjectArgs& args) {
+  const env::Project project = args.load();
+  fmt::print("project {}: {} services ({})\n", project.name, project.services.size(),
+             [&] {
+               std::string files;
+               for (const auto& f : project.files) files += (files.empty() ? "" : ", ") + f.string();
+               return files;
+             }());
+  const std::vector<composer::TestTemplate> templates = composer::find_templates(project);
+  int problems = 0;
+  if (templates.empty()) {
+    fmt::print("no test template: no service has a folder {}/<template>/\n", composer::kTemplateRoot);
+    return run::kExitUsage;
+  }
+  for (const composer::TestTemplate& tpl : templates) {
+    fmt::print("template {}:\n", tpl.name);
+    std::map<std::string, std::vector<std::string>> by_service;
+    for (const composer::TemplateCommand& c : tpl.commands) by_service[c.service].push_back(c.name);
+    for (const auto& [service, names] : by_service) {
+      std::string list;
+      for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+      fmt::print("  {}: {}\n", service, list);
+    }
+    for (const composer::TemplateProblem& p : tpl.problems) {
+      fmt::print("  problem: {}: {}\n", p.path, p.message);
+      ++problems;
+    }
+  }
+  fmt::print("{}\n", problems == 0 ? "ok" : fmt::format("{} problem{}", problems, problems == 1 ? "" : "s"));
+  return problems == 0 ? 0 : run::kExitUsage;
+}
+
+}  // namespace faultline::cli

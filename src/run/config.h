@@ -1,0 +1,70 @@
+// What a run is asked to do (RunConfig) and what it found (RunResult).
+#ifndef FAULTLINE_SRC_RUN_CONFIG_H_
+#define FAULTLINE_SRC_RUN_CONFIG_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "env/compose.h"
+#include "report/properties.h"
+
+namespace faultline::run {
+
+using env::Duration;
+
+// A timeline of an earlier run to run again with the same choices.
+struct ReplayTarget {
+  std::filesystem::path run_directory;
+  int timeline = 0;
+};
+
+struct RunConfig {
+  std::vector<std::filesystem::path> compose_files;  // empty: found in `directory`
+  std::filesystem::path directory = ".";
+  std::string project_name;  // empty: compose's default
+  std::string template_name;  // needed when the project holds several
+  Duration duration{30 * 60 * 1000};  // the whole run, every timeline included
+  Duration timeline_length{60 * 1000};  // one timeline, from its start to its teardown's end
+  Duration command_timeout{5 * 60 * 1000};
+  Duration setup_timeout{2 * 60 * 1000};
+  int max_parallel = 4;
+  std::optional<uint64_t> seed;  // empty: a fresh one, recorded
+  std::filesystem::path out;  // the run directory; empty: runs/<time>-<seed>
+  std::optional<ReplayTarget> replay;
+  std::vector<std::string> arguments;  // the command line, for run.json
+};
+
+// How a timeline's time was spent, in milliseconds.
+struct TimeSpent {
+  double setup = 0;     // environment up until setup complete
+  double first = 0;     // the first_ command
+  double drivers = 0;   // the driver phase
+  double ending = 0;    // eventually_ or finally_
+  double teardown = 0;  // the environment down, the history checked
+  double total() const { return setup + first + drivers + ending + teardown; }
+};
+
+struct TimelineResult {
+  int index = 0;
+  uint64_t seed = 0;
+  std::string outcome;  // completed, setup failed, interrupted
+  std::string ending;   // eventually, finally, none
+  size_t commands = 0;  // invocations started
+  std::string history;  // the history check's verdict, when the template names a model
+  TimeSpent time;
+};
+
+struct RunResult {
+  int exit_status = 0;  // run/exit_status.h
+  std::string error;    // the setup or configuration error, for exit status 2
+  std::filesystem::path directory;
+  std::vector<report::Property> properties;  // failing first
+  std::vector<TimelineResult> timelines;
+};
+
+}  // namespace faultline::run
+
+#endif  // FAULTLINE_SRC_RUN_CONFIG_H_
