@@ -12,8 +12,10 @@ build: bootstrap
 	@cmake --preset default >/dev/null
 	@cmake --build --preset default
 
-# faultline's main job: `faultline run examples/etcd --duration 2m`.
-demo: build
+# faultline's main job: `faultline run examples/etcd --duration 2m`. Builds only what it runs.
+demo: bootstrap
+	@cmake --preset default >/dev/null
+	@cmake --build --preset default --target faultline faultline-sandbox etcd_example
 	@scripts/demo
 
 test: build

@@ -58,7 +58,7 @@ class EventLog {
     return write(Event::kType, Json(event));
   }
   // Writes `fields` as an event of `type`.
-  Json write(std::string_view type, Json fields);
+  Json write(std::string_view type, Json fields = Json::object());
 
   // `subscriber` sees every event written from now on.
   [[nodiscard]] Subscription subscribe(Subscriber subscriber);

@@ -81,3 +81,49 @@ TEST(Rootless, EnvironmentRunsAsAnUnprivilegedUser) {
 
 }  // namespace
 }  // namespace faultline::testing
+
+namespace faultline::testing {
+namespace {
+
+// docker compose's forms: -f repeated and merged in order, options before or after the service,
+// the command after the service (or after --) passed on untouched, options of the command included.
+TEST(CommandLine, EverySubcommandTakesComposesArgumentForms) {
+  TempDir dir;
+  std::ofstream(dir.path() / "compose.yaml") << "services:\n  box:\n    command: sleep 1000\n";
+  std::ofstream(dir.path() / "override.yaml") << "services:\n  box:\n    environment: {FROM: override}\n";
+  const std::string base = (dir.path() / "compose.yaml").string(), over = (dir.path() / "override.yaml").string();
+  std::string out;
+  EXPECT_EQ(faultline({"validate", "-f", base, "-f", over}, &out), 2) << out;  // no template: but both files read
+  EXPECT_NE(out.find("compose.yaml, " + over), std::string::npos) << out;
+
+  Child up = start({FAULTLINE_BIN, "env", "up", "-f", base, "-f", over, "-p", "forms"},
+                   {{"FAULTLINE_SANDBOX_AGENT", SANDBOX_AGENT}}, /*merge_stderr=*/true);
+  std::string line, log;
+  do {
+    line = read_line(up);
+    log += line + "\n";
+  } while (!line.empty() && line.find("is up") == std::string::npos);
+  ASSERT_NE(line.find("is up"), std::string::npos) << log;
+
+  const std::vector<std::vector<std::string>> forms = {
+      {"env", "exec", "-f", base, "-p", "forms", "box", "--", "sh", "-c", "echo $FROM \"$@\"", "x", "--endpoints", "http://e:2379"},
+      {"env", "exec", "-p", "forms", "box", "sh", "-c", "echo $FROM \"$@\"", "x", "--endpoints", "http://e:2379"},
+      {"env", "exec", "box", "-p", "forms", "--", "sh", "-c", "echo $FROM \"$@\"", "x", "--endpoints", "http://e:2379"},
+      {"env", "exec", "--project-name=forms", "box", "sh", "-c", "echo $FROM \"$@\"", "x", "--endpoints", "http://e:2379"},
+  };
+  for (const auto& form : forms) {
+    EXPECT_EQ(faultline(form, &out), 0) << out;
+    EXPECT_EQ(out, "override --endpoints http://e:2379\n") << form[2] << " " << form[3];
+  }
+  EXPECT_EQ(faultline({"env", "exec", "-e", "A=1", "-e", "B=2", "-p", "forms", "-w", "/tmp", "box", "sh", "-c", "echo $A$B $(pwd)"}, &out), 0);
+  EXPECT_EQ(out, "12 /tmp\n");
+  EXPECT_EQ(faultline({"env", "exec", "-p", "forms", "box"}, &out), 2);
+  EXPECT_NE(out.find("no command given"), std::string::npos) << out;
+  EXPECT_EQ(faultline({"env", "ps", "-f", base, "-f", over, "-p", "forms"}, &out), 0) << out;
+  EXPECT_NE(out.find("box"), std::string::npos) << out;
+  EXPECT_EQ(faultline({"env", "down", "-p", "forms", "-f", base}, &out), 0) << out;
+  EXPECT_EQ(wait_for(up), 0);
+}
+
+}  // namespace
+}  // namespace faultline::testing

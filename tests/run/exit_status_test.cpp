@@ -4,7 +4,9 @@
 #include <sys/inotify.h>
 #include <poll.h>
 
+#include <chrono>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "run_support.h"
@@ -250,6 +252,82 @@ TEST(RunHistory, UnknownModelIsAConfigurationError) {
   const RunRecord r = t.run({"--duration", "1s"});
   EXPECT_EQ(r.exit_status, 2);
   EXPECT_NE(r.output.find("x-faultline.model: unknown model \"crystal-ball\""), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace faultline::testing
+
+namespace faultline::testing {
+namespace {
+
+TEST(RunDirectory, TheRunKeepsToItsDurationAndRecordsHowTimeWasSpent) {
+  SyntheticTemplate t;
+  t.command("parallel_driver_a", "sleep 0.1");
+  t.command("eventually_e", "sleep 0.3");
+  const auto started = std::chrono::steady_clock::now();
+  const RunRecord r = t.run({"--duration", "6s", "--timeline", "2s", "--seed", "5"});
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ASSERT_EQ(r.exit_status, 0) << r.output;
+  std::ifstream in(t.path() / "run-1" / "run.json");
+  const nlohmann::json run = nlohmann::json::parse(in);
+  ASSERT_GE(run.at("timelines").size(), 2u);
+  double total_ms = 0;
+  for (const nlohmann::json& timeline : run.at("timelines")) {
+    const nlohmann::json& time = timeline.at("time_ms");
+    for (const char* part : {"setup", "first", "drivers", "ending", "teardown"}) EXPECT_GE(time.at(part).get<double>(), 0) << part;
+    EXPECT_GT(time.at("drivers").get<double>(), 0);
+    total_ms += time.at("total").get<double>();
+  }
+  // Timelines fill the run, and the last one ends by the run's end (bounds with room for a busy machine).
+  EXPECT_GT(total_ms, 3000);
+  EXPECT_LT(total_ms, 6000 + 2000);
+  EXPECT_LT(wall, 6 + 3.0);
+  EXPECT_NE(r.output.find("timeline 1: "), std::string::npos) << "the summary says how time was spent\n" << r.output;
+}
+
+TEST(RunDirectory, ChoicesNotYetMadeComeFirstAcrossTimelines) {
+  SyntheticTemplate t;
+  t.command("first_one");
+  t.command("first_two");
+  t.command("parallel_driver_a", "sleep 0.05");
+  t.command("eventually_e");
+  t.command("finally_f");
+  for (const char* seed : {"1", "2", "3"}) {
+    const RunRecord r = t.run({"--duration", "5s", "--timeline", "1500ms", "--seed", seed});
+    ASSERT_EQ(r.exit_status, 0) << r.output;
+    ASSERT_GE(r.timelines().size(), 2u);
+    std::set<std::string> firsts, endings;
+    for (const Invocation& i : r.invocations) {
+      if (i.timeline > 2) continue;
+      if (i.kind == "first_") firsts.insert(i.command);
+      if (i.kind == "eventually_" || i.kind == "finally_") endings.insert(i.kind);
+    }
+    EXPECT_EQ(firsts.size(), 2u) << "both first_ commands in the first two timelines, seed " << seed;
+    EXPECT_EQ(endings.size(), 2u) << "both endings in the first two timelines, seed " << seed;
+  }
+}
+
+}  // namespace
+}  // namespace faultline::testing
+
+namespace faultline::testing {
+namespace {
+
+TEST(RunCommandLine, ComposeFilesRepeatAndMergeInOrder) {
+  SyntheticTemplate t;
+  t.command("parallel_driver_sees_override", "test \"$FROM\" = override");
+  std::ofstream(t.path() / "override.yaml") << "services:\n  box:\n    environment: {FROM: override}\n"
+                                                "  other:\n    environment: {FROM: override}\n";
+  const auto out = t.path() / "run-forms";
+  std::string output;
+  const int status = testing::run({FAULTLINE_BIN, "run", "-f", (t.path() / "compose.yaml").string(), "--quiet", "-f",
+                                   (t.path() / "override.yaml").string(), "--duration", "1s", "--out", out.string()},
+                                  {{"FAULTLINE_SANDBOX_AGENT", SANDBOX_AGENT}}, &output, /*merge_stderr=*/true);
+  EXPECT_EQ(status, 0) << output;
+  RunRecord r;
+  SyntheticTemplate::read_into(out, r);
+  ASSERT_FALSE(r.invocations.empty()) << output;
+  for (const Invocation& i : r.invocations) EXPECT_EQ(i.status, 0) << i.command;
 }
 
 }  // namespace
