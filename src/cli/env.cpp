@@ -14,6 +14,7 @@
 #include "env/local/enter.h"
 #include "env/local/local_backend.h"
 #include "env_control.h"
+#include "faults/in_force.h"
 #include "run/exit_status.h"
 #include "signals.h"
 
@@ -72,12 +73,36 @@ int env_up(const ProjectArgs& args, env::Duration timeout) {
   std::mutex mutex;
   std::condition_variable ended;
   bool down_requested = false;
+  // Faults put in force by hand (`faultline env fault`), from the control socket's one thread.
+  faults::FaultsInForce in_force(environment);
   EnvControlServer control(name, [&](const nlohmann::json& request, std::vector<int>* fds) -> nlohmann::json {
     const std::string op = request.value("op", "");
     if (op == "entry") {
       env::local::ServiceEntry entry = env::local::local_service_entry(environment.backend(), request.at("service"));
       fds->push_back(entry.pidfd);
       return {{"environment", entry.environment}, {"working_dir", entry.working_dir}, {"uid", entry.uid}, {"gid", entry.gid}};
+    }
+    if (op == "fault") {
+      const faults::Fault fault = faults::fault_from_json(request.at("fault"));
+      const int id = in_force.start(fault);
+      return {{"fault", id}, {"applied", fault.describe()}};
+    }
+    if (op == "heal") {
+      nlohmann::json healed = nlohmann::json::array(), errors = nlohmann::json::array();
+      std::vector<std::string> restarted;
+      while (!in_force.active().empty()) {
+        const auto [id, fault] = *in_force.active().begin();
+        const std::string error = in_force.end(id);
+        healed.push_back(fault.describe());
+        if (!error.empty()) errors.push_back(error);
+        if (fault.kind == faults::FaultKind::kill || fault.kind == faults::FaultKind::stop) restarted.push_back(fault.nodes[0]);
+      }
+      for (const std::string& service : restarted) {
+        if (const std::string error = faults::restart_and_wait(environment, service, env::Duration(30000)); !error.empty()) {
+          errors.push_back(error);
+        }
+      }
+      return {{"healed", healed}, {"errors", errors}};
     }
     if (op == "ps") {
       nlohmann::json services = nlohmann::json::array();
@@ -88,7 +113,9 @@ int env_up(const ProjectArgs& args, env::Duration timeout) {
                             {"address", environment.backend().address(service)},
                             {"exit_status", status.exit_status ? nlohmann::json(*status.exit_status) : nlohmann::json()}});
       }
-      return {{"project", name}, {"services", services}};
+      nlohmann::json in_force_now = nlohmann::json::array();
+      for (const auto& [id, fault] : in_force.active()) in_force_now.push_back({{"fault", id}, {"description", fault.describe()}});
+      return {{"project", name}, {"services", services}, {"faults", in_force_now}};
     }
     if (op == "down") {
       std::lock_guard lock(mutex);
@@ -153,6 +180,28 @@ int env_exec(const ProjectArgs& args, const std::string& service, const std::vec
   return process->wait_for(env::Duration(-1)).value_or(1);
 }
 
+int env_fault(const ProjectArgs& args, const FaultWords& words) {
+  std::vector<int> fds;
+  const std::string name = args.name();
+  std::vector<std::string> services;
+  for (const nlohmann::json& s : env_control_request(name, {{"op", "ps"}}, &fds).at("services")) {
+    services.push_back(s.value("name", ""));
+  }
+  const faults::Fault fault = fault_from_words(words, services);
+  const nlohmann::json reply = env_control_request(name, {{"op", "fault"}, {"fault", faults::to_json(fault)}}, &fds);
+  fmt::print("in force: {} (fault {}); `faultline env fault heal` ends it\n", reply.value("applied", ""), reply.value("fault", 0));
+  return run::kExitPassed;
+}
+
+int env_heal(const ProjectArgs& args) {
+  std::vector<int> fds;
+  const nlohmann::json reply = env_control_request(args.name(), {{"op", "heal"}}, &fds);
+  for (const auto& healed : reply.at("healed")) fmt::print("healed: {}\n", healed.get<std::string>());
+  if (reply.at("healed").empty()) fmt::print("no fault was in force\n");
+  for (const auto& error : reply.at("errors")) fmt::print(stderr, "faultline: {}\n", error.get<std::string>());
+  return reply.at("errors").empty() ? run::kExitPassed : run::kExitUsage;
+}
+
 int env_ps(const ProjectArgs& args) {
   std::vector<int> fds;
   const nlohmann::json reply = env_control_request(args.name(), {{"op", "ps"}}, &fds);
@@ -161,6 +210,9 @@ int env_ps(const ProjectArgs& args) {
     fmt::print("{:<20} {:<10} {:<15} {}\n", s.value("name", ""), s.value("state", ""), s.value("address", ""),
                s["exit_status"].is_null() ? "" : std::to_string(s["exit_status"].get<int>()));
   }
+  const nlohmann::json faults = reply.value("faults", nlohmann::json::array());
+  if (!faults.empty()) fmt::print("\nFAULTS IN FORCE\n");
+  for (const nlohmann::json& f : faults) fmt::print("{:<4} {}\n", f.value("fault", 0), f.value("description", ""));
   return 0;
 }
 
@@ -199,6 +251,7 @@ int validate(const ProjectArgs& args) {
     fmt::print("template {}:\n", tpl.name);
     std::map<std::string, std::vector<std::string>> by_service;
     for (const composer::TemplateCommand& c : tpl.commands) by_service[c.service].push_back(c.name);
+    for (const composer::TemplateFault& f : tpl.faults) by_service[f.service].push_back(f.name + " (custom fault)");
     for (const auto& [service, names] : by_service) {
       std::string list;
       for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "env/compose.h"
+#include "fault_words.h"
 
 namespace faultline::cli {
 
@@ -28,6 +29,9 @@ int env_up(const ProjectArgs& args, env::Duration timeout);
 int env_exec(const ProjectArgs& args, const std::string& service, const std::vector<std::string>& command,
              const std::vector<std::string>& extra_environment, const std::string& working_dir);
 int env_ps(const ProjectArgs& args);
+// Puts the fault `words` say in force in the running environment, until `env_heal`.
+int env_fault(const ProjectArgs& args, const FaultWords& words);
+int env_heal(const ProjectArgs& args);
 int env_down(const ProjectArgs& args);
 int validate(const ProjectArgs& args);
 

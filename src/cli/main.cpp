@@ -10,6 +10,7 @@
 #include "check/model.h"
 #include "env.h"
 #include "faultline/version.h"
+#include "faults/config.h"
 #include "run.h"
 #include "run/exit_status.h"
 #include "run/run.h"
@@ -86,7 +87,17 @@ int main(int argc, char** argv) {
   exec->add_option("service", service, "Service")->required();
   exec->footer("The command follows the service (or `--`): COMMAND [ARGS...] is passed on untouched.");
 
-  CLI::App* ps = env_cmd->add_subcommand("ps", "List the services of a running environment");
+  FaultWords fault_words;
+  CLI::App* fault_cmd = env_cmd->add_subcommand("fault", "Put a fault in force in a running environment, or heal");
+  add_project_options(fault_cmd, project_args);
+  fault_cmd->add_option("words", fault_words.words, "KIND SERVICE [VALUE], or heal")->required();
+  fault_cmd->add_option("--from", fault_words.from, "partition: the other side (default: every other service)");
+  fault_cmd->add_option("--to", fault_words.to, "loss: only to and from this service");
+  fault_cmd->add_flag("--one-way", fault_words.one_way, "partition, clog: cut what the service sends only");
+  fault_cmd->add_option("--jitter", fault_words.jitter, "latency: how much it varies (+-)");
+  fault_cmd->footer("Kinds: partition, clog, loss, latency, bandwidth, pause, kill, stop; `heal` ends them all.");
+
+  CLI::App* ps = env_cmd->add_subcommand("ps", "List the services of a running environment, and its faults");
   add_project_options(ps, project_args);
   CLI::App* down = env_cmd->add_subcommand("down", "Stop a running environment");
   add_project_options(down, project_args);
@@ -111,6 +122,13 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--command-timeout", command_timeout, "A command running longer is killed (default 5m)");
   run_cmd->add_option("--setup-timeout", setup_timeout, "How long to wait for setup complete (default 2m)");
   run_cmd->add_option("--replay-timeline", replay, "Run timeline N of RUN_DIR again with the same choices (RUN_DIR:N)");
+  std::string fault_kinds;
+  double fault_rate = 0;
+  run_cmd->add_option("--faults", fault_kinds,
+                      "Faults to inject: none, all, network, node, clock, or kinds (partition, clog, loss, latency, "
+                      "bandwidth, pause, kill, stop, clock, custom), comma-separated (default: network,pause,custom)");
+  run_cmd->add_option("--fault-rate", fault_rate, "Mean faults started per minute of driver phase (default 6)")
+      ->check(CLI::NonNegativeNumber);
   run_cmd->add_flag("--quiet", quiet, "Print only the summary");
 
   fs::path report_dir;
@@ -154,11 +172,17 @@ int main(int argc, char** argv) {
       if (exec_command.empty()) throw std::runtime_error("env exec: no command given (SERVICE [--] COMMAND [ARGS...])");
       return env_exec(project_args, service, exec_command, extra_env, working_dir);
     }
+    if (fault_cmd->parsed()) {
+      if (fault_words.words == std::vector<std::string>{"heal"}) return env_heal(project_args);
+      return env_fault(project_args, fault_words);
+    }
     if (ps->parsed()) return env_ps(project_args);
     if (down->parsed()) return env_down(project_args);
     if (validate_cmd->parsed()) return validate(project_args);
     if (run_cmd->parsed()) {
       if (run_cmd->count("--seed")) run_config.seed = seed;
+      if (run_cmd->count("--faults")) run_config.fault_kinds = faults::parse_fault_kinds(fault_kinds);
+      if (run_cmd->count("--fault-rate")) run_config.fault_rate = fault_rate;
       run_config.duration = duration_option(duration, "--duration");
       run_config.timeline_length = duration_option(timeline, "--timeline");
       run_config.command_timeout = duration_option(command_timeout, "--command-timeout");

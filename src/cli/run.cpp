@@ -44,9 +44,11 @@ class StatusPrinter {
     std::unique_lock lock(mutex_);
     while (!stopped_.wait_for(lock, period, [&] { return stopping_; })) {
       const run::Progress p = run_.progress();
-      const std::string line =
-          fmt::format("[{} / {}] timeline {} | {} running, {} done | {} failing", clock_text(p.elapsed_seconds),
-                      clock_text(p.total_seconds), p.timeline, p.running, p.done, p.failing);
+      std::string faults;
+      for (const std::string& f : p.faults) faults += (faults.empty() ? "" : ", ") + f;
+      const std::string line = fmt::format("[{} / {}] timeline {} | {} running, {} done | {} failing | faults: {}",
+                                           clock_text(p.elapsed_seconds), clock_text(p.total_seconds), p.timeline,
+                                           p.running, p.done, p.failing, faults.empty() ? "none" : faults);
       if (tty_) {
         fmt::print(stderr, "\r\033[K{}", line);
       } else {
@@ -85,6 +87,18 @@ void print_timelines(const std::vector<run::TimelineResult>& timelines) {
   }
 }
 
+void print_faults(const run::RunResult& result) {
+  std::string counts;
+  int total = 0;
+  for (const auto& [kind, n] : result.faults) {
+    counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, kind);
+    total += n;
+  }
+  fmt::print("faults: {}\n", total == 0 ? "none" : fmt::format("{} ({})", total, counts));
+  for (const auto& [kind, reason] : result.unavailable) fmt::print("not available here: {} ({})\n", kind, reason);
+  for (const std::string& note : result.notes) fmt::print("note: {}\n", note);
+}
+
 void print_verdict(const std::filesystem::path& directory, int status) {
   fmt::print("run directory: {}\nexit status {}: {}\n", directory.string(), status, run::exit_status_meaning(status));
 }
@@ -97,6 +111,12 @@ int run_command(const run::RunConfig& config, bool quiet) {
   if (!quiet) {
     fmt::print(stderr, "faultline: running template {} with seed {} into {}\n", run.test_template().name, run.seed(),
                run.directory().string());
+    std::string kinds, targets;
+    for (faults::FaultKind kind : run.faults().config.kinds) kinds += (kinds.empty() ? "" : ",") + std::string(faults::to_string(kind));
+    for (const std::string& t : run.faults().targets) targets += (targets.empty() ? "" : ", ") + t;
+    fmt::print(stderr, "faultline: faults: {}{}\n", kinds.empty() ? "none" : kinds,
+               kinds.empty() ? "" : fmt::format(" into {} ({:g} a minute)", targets.empty() ? "no service" : targets,
+                                                run.faults().config.rate_per_minute));
   }
   run::RunResult result;
   {
@@ -111,6 +131,7 @@ int run_command(const run::RunConfig& config, bool quiet) {
   if (!result.error.empty()) fmt::print(stderr, "faultline: {}\n", result.error);
   print_properties(result.properties);
   print_timelines(result.timelines);
+  print_faults(result);
   print_verdict(result.directory, result.exit_status);
   return result.exit_status;
 }

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
@@ -81,13 +82,14 @@ void add_file(TestTemplate& tpl, const std::string& service, const fs::path& hos
   if (is_helper(name)) return;
   if (!seen.emplace(service, inside).second) return;
   const std::optional<CommandKind> kind = command_kind(name);
-  if (!kind) {
+  const bool custom_fault = name.size() > std::strlen(kFaultPrefix) && name.rfind(kFaultPrefix, 0) == 0;
+  if (!kind && !custom_fault) {
     if (fs::is_directory(host)) {
       tpl.problems.push_back({host.string(), "a folder: only folders named helper_* may be in a template"});
     } else {
       tpl.problems.push_back({host.string(),
                               "not a test command: a name must start with first_, parallel_driver_, "
-                              "serial_driver_, singleton_driver_, anytime_, eventually_, finally_ or helper_"});
+                              "serial_driver_, singleton_driver_, anytime_, eventually_, finally_, fault_ or helper_"});
     }
     return;
   }
@@ -95,7 +97,11 @@ void add_file(TestTemplate& tpl, const std::string& service, const fs::path& hos
     tpl.problems.push_back({host.string(), problem});
     return;
   }
-  tpl.commands.push_back({name, *kind, service, host, inside});
+  if (custom_fault) {
+    tpl.faults.push_back({name, service, host, inside});
+  } else {
+    tpl.commands.push_back({name, *kind, service, host, inside});
+  }
 }
 
 }  // namespace

@@ -14,6 +14,8 @@ namespace faultline::composer {
 
 // Where templates live inside a service.
 inline constexpr const char* kTemplateRoot = "/opt/antithesis/test/v1";
+// The file-name prefix of a template's custom fault programs.
+inline constexpr const char* kFaultPrefix = "fault_";
 
 enum class CommandKind { first, parallel_driver, serial_driver, singleton_driver, anytime, eventually, finally };
 
@@ -31,6 +33,15 @@ struct TemplateCommand {
   std::string path;                  // the file inside the service
 };
 
+// A program named fault_<name> in a template folder: a custom fault (as Antithesis' custom fault
+// scripts) that the fault injector may run in the service that holds it. Not a test command.
+struct TemplateFault {
+  std::string name;
+  std::string service;
+  std::filesystem::path host_path;
+  std::string path;  // inside the service
+};
+
 struct TemplateProblem {
   std::string path;  // as the user can find it: the file on this machine
   std::string message;
@@ -39,6 +50,7 @@ struct TemplateProblem {
 struct TestTemplate {
   std::string name;
   std::vector<TemplateCommand> commands;  // every valid command, in every service
+  std::vector<TemplateFault> faults;      // every valid fault_ program, in every service
   std::vector<TemplateProblem> problems;
 };
 

@@ -4,11 +4,14 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "env/compose.h"
+#include "faults/fault.h"
 #include "report/properties.h"
 
 namespace faultline::run {
@@ -35,6 +38,10 @@ struct RunConfig {
   std::filesystem::path out;  // the run directory; empty: runs/<time>-<seed>
   std::optional<ReplayTarget> replay;
   std::vector<std::string> arguments;  // the command line, for run.json
+  // Which faults, and how many per minute of driver phase; unset: the compose file's
+  // x-faultline.faults, else the defaults (faults/config.h).
+  std::optional<std::set<faults::FaultKind>> fault_kinds;
+  std::optional<double> fault_rate;
 };
 
 // How a timeline's time was spent, in milliseconds.
@@ -63,6 +70,9 @@ struct RunResult {
   std::filesystem::path directory;
   std::vector<report::Property> properties;  // failing first
   std::vector<TimelineResult> timelines;
+  std::map<std::string, int> faults;             // faults started, by kind
+  std::map<std::string, std::string> unavailable;  // fault kinds this machine could not offer, and why
+  std::vector<std::string> notes;  // what the user should know of the run's faults (once each)
 };
 
 }  // namespace faultline::run

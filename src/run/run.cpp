@@ -89,12 +89,33 @@ nlohmann::json to_json(const TimelineResult& t, const composer::Explored& explor
   return j;
 }
 
+nlohmann::json fault_setup_json(const FaultSetup& setup) {
+  std::vector<std::string> kinds;
+  for (faults::FaultKind kind : setup.config.kinds) kinds.push_back(faults::to_string(kind));
+  return {{"kinds", kinds},
+          {"rate_per_minute", setup.config.rate_per_minute},
+          {"min_duration_ms", setup.config.min_duration.count()},
+          {"max_duration_ms", setup.config.max_duration.count()},
+          {"targets", setup.targets}};
+}
+
+void apply_recorded_faults(const nlohmann::json& recorded, faults::FaultConfig& config) {
+  config.kinds.clear();
+  for (const std::string& name : events::field<std::vector<std::string>>(recorded, "kinds")) {
+    if (const auto kind = faults::fault_kind(name)) config.kinds.insert(*kind);
+  }
+  config.rate_per_minute = events::field<double>(recorded, "rate_per_minute", config.rate_per_minute);
+  config.min_duration = Duration(events::field<int64_t>(recorded, "min_duration_ms", config.min_duration.count()));
+  config.max_duration = Duration(events::field<int64_t>(recorded, "max_duration_ms", config.max_duration.count()));
+}
+
 // What an earlier run recorded of one of its timelines, for --replay-timeline.
 struct ReplayedTimeline {
   uint64_t run_seed = 0, seed = 0;
   std::string template_name;
   Duration length{0};
   composer::Explored explored;
+  nlohmann::json faults;  // the run's fault setup, as recorded
 };
 
 ReplayedTimeline read_replay(const ReplayTarget& target) {
@@ -114,6 +135,7 @@ ReplayedTimeline read_replay(const ReplayTarget& target) {
     replay.template_name = events::field<std::string>(previous, "template");
     replay.length = Duration(events::field<int64_t>(previous, "timeline_length_ms", 60000));
     replay.explored = explored_of(events::field<nlohmann::json>(t, "explored_before"));
+    replay.faults = events::field<nlohmann::json>(previous, "faults");
     return replay;
   }
   throw RunError(fmt::format("{} has no timeline {}", target.run_directory.string(), target.timeline));
@@ -138,13 +160,32 @@ class Run::Tracker {
       // A command that could not start was never counted as running.
       if (events::field<std::string>(event, "error").empty()) --progress_.running;
       ++progress_.done;
+    } else if (type == events::FaultStarted::kType) {
+      const auto fault = events::read<events::FaultStarted>(event);
+      active_faults_[{fault.timeline, fault.fault}] = fault.name;
+      ++faults_[fault.name];
+    } else if (type == events::FaultEnded::kType) {
+      active_faults_.erase({events::field<int>(event, "timeline"), events::field<int>(event, "fault")});
+    } else if (type == events::FaultUnavailable::kType) {
+      unavailable_.try_emplace(events::field<std::string>(event, "name"), events::field<std::string>(event, "reason"));
     }
+  }
+
+  // Faults started by kind, and the kinds found unavailable.
+  std::map<std::string, int> faults() const {
+    std::lock_guard lock(mutex_);
+    return faults_;
+  }
+  std::map<std::string, std::string> unavailable() const {
+    std::lock_guard lock(mutex_);
+    return unavailable_;
   }
 
   Progress progress() const {
     std::lock_guard lock(mutex_);
     Progress p = progress_;
     p.failing = evaluator_.failing();
+    for (const auto& [key, name] : active_faults_) p.faults.push_back(name);
     p.elapsed_seconds = std::chrono::duration<double>(Clock::now() - started_).count();
     p.total_seconds = total_seconds_;
     return p;
@@ -156,6 +197,9 @@ class Run::Tracker {
   mutable std::mutex mutex_;
   report::PropertyEvaluator evaluator_;
   Progress progress_;
+  std::map<std::pair<int, int>, std::string> active_faults_;  // (timeline, fault) -> kind
+  std::map<std::string, int> faults_;
+  std::map<std::string, std::string> unavailable_;
 };
 
 Run::Run(RunConfig config) : config_(std::move(config)) {
@@ -164,8 +208,11 @@ Run::Run(RunConfig config) : config_(std::move(config)) {
   templates_ = composer::find_templates(project_);
   history_ = history_check_of(project_);
   std::string template_name = config_.template_name;
+  nlohmann::json recorded_faults;
   if (config_.replay) {
     const ReplayedTimeline replay = read_replay(*config_.replay);
+    recorded_faults = replay.faults;
+    explored_ = replay.explored;
     seed_ = replay.run_seed;
     replay_seed_ = replay.seed;
     if (template_name.empty()) template_name = replay.template_name;
@@ -175,6 +222,18 @@ Run::Run(RunConfig config) : config_(std::move(config)) {
     seed_ = config_.seed ? *config_.seed : fresh_seed();
   }
   template_ = &choose_template(templates_, template_name);
+  faults_.config = faults::fault_config_of(project_);
+  // A replayed timeline injects what the run it comes from injected, unless told otherwise.
+  if (recorded_faults.is_object()) apply_recorded_faults(recorded_faults, faults_.config);
+  if (config_.fault_kinds) faults_.config.kinds = *config_.fault_kinds;
+  if (config_.fault_rate) faults_.config.rate_per_minute = *config_.fault_rate;
+  std::set<std::string> holders;
+  for (const auto& c : template_->commands) holders.insert(c.service);
+  for (const auto& f : template_->faults) {
+    holders.insert(f.service);
+    faults_.custom.push_back({f.name, f.service, f.path});
+  }
+  faults_.targets = faults::fault_targets(faults_.config, project_, holders);
   out_ = config_.out.empty() ? fs::path("runs") / (utc_now("%Y%m%d-%H%M%S") + "-" + std::to_string(seed_)) : config_.out;
   tracker_ = std::make_unique<Tracker>(std::chrono::duration<double>(config_.duration).count());
 }
@@ -200,6 +259,7 @@ RunResult Run::execute() {
                          {"duration_ms", config_.duration.count()},
                          {"timeline_length_ms", config_.timeline_length.count()},
                          {"started", utc_now("%Y-%m-%dT%H:%M:%SZ")},
+                         {"faults", fault_setup_json(faults_)},
                          {"timelines", nlohmann::json::array()}};
   if (config_.replay) {
     info["replay_of"] = fmt::format("{}:{}", config_.replay->run_directory.string(), config_.replay->timeline);
@@ -212,8 +272,7 @@ RunResult Run::execute() {
     const events::EventLog::Subscription tracking = log.subscribe([this](const nlohmann::json& e) { tracker_->add(e); });
     log.write(events::RunStarted{std::to_string(seed_), template_->name, project_.name});
 
-    composer::Explored explored;
-    if (config_.replay) explored = read_replay(*config_.replay).explored;
+    composer::Explored explored = explored_;
     // The run keeps to its duration: a timeline ends by the run's end, and keeps room at its end
     // for the ending phase and teardown, as long as the longest seen so far took.
     const auto run_end = Clock::now() + config_.duration;
@@ -232,6 +291,7 @@ RunResult Run::execute() {
       plan.max_parallel = config_.max_parallel;
       plan.command_timeout = config_.command_timeout;
       plan.explored = &explored;
+      plan.faults = &faults_;
       const composer::Explored explored_before = explored;
       Timeline timeline(project_, *template_, history_, directory, log, cancellation_, plan);
       try {
@@ -259,6 +319,8 @@ RunResult Run::execute() {
     if (cancellation_.cancelled()) result.exit_status = kExitInterrupted;
     log.write(events::RunFinished{result.exit_status});
   }
+  result.faults = tracker_->faults();
+  result.unavailable = tracker_->unavailable();
   info["ended"] = utc_now("%Y-%m-%dT%H:%M:%SZ");
   info["exit_status"] = result.exit_status;
   write_run_json();

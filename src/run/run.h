@@ -22,6 +22,7 @@
 #include "run/cancellation.h"
 #include "run/config.h"
 #include "run/history_check.h"
+#include "run/timeline.h"
 
 namespace faultline::run {
 
@@ -38,6 +39,7 @@ struct Progress {
   int running = 0;  // commands running now
   int done = 0;     // commands ended
   int failing = 0;  // properties failing so far
+  std::vector<std::string> faults;  // the faults in force now
   double elapsed_seconds = 0;
   double total_seconds = 0;
 };
@@ -55,6 +57,8 @@ class Run {
   const composer::TestTemplate& test_template() const { return *template_; }
   uint64_t seed() const { return seed_; }
   const std::filesystem::path& directory() const { return out_; }
+  // The services faults go into, and the kinds that may be injected.
+  const FaultSetup& faults() const { return faults_; }
 
   // Runs every timeline, writes run.json and report.json, returns the verdict. Never throws for what
   // the system under test does; a setup failure gives exit status 2 with the reason.
@@ -75,6 +79,8 @@ class Run {
   std::vector<composer::TestTemplate> templates_;
   const composer::TestTemplate* template_ = nullptr;
   std::optional<HistoryCheck> history_;
+  FaultSetup faults_;
+  composer::Explored explored_;  // what the run has exercised before its first timeline
   uint64_t seed_ = 0;
   std::optional<uint64_t> replay_seed_;
   std::filesystem::path out_;

@@ -86,6 +86,24 @@ TimelineResult Timeline::run() {
     });
     environment_ = &environment;
     sdk_lines_ = &sdk_lines;
+    // The injector exists from the start, so that a stop-faults request made during setup holds
+    // for the driver phase too; it injects nothing before the driver phase.
+    std::unique_ptr<faults::Injector> injector;
+    if (plan_.faults && !plan_.faults->config.kinds.empty()) {
+      std::vector<std::string> services;
+      for (const auto& [name, spec] : project_.services) services.push_back(name);
+      faults::FaultPlanner planner(derive_seed(plan_.seed, SeedStream::faults), plan_.faults->config,
+                                   plan_.faults->targets, services, plan_.faults->custom);
+      injector = std::make_unique<faults::Injector>(environment, std::move(planner), *this, plan_.faults->unavailable);
+      injector_ = injector.get();
+    }
+    events::EventLog::Subscription stop_requests = log_.subscribe([this](const events::Json& e) {
+      if (injector_ == nullptr || events::type_of(e) != events::StopFaults::kType) return;
+      const auto request = events::read<events::StopFaults>(e);
+      if (request.timeline != plan_.index) return;
+      constexpr int64_t kLongestQuiet = 24 * 3600;
+      injector_->stop_faults(Duration(std::clamp<int64_t>(request.seconds, 0, kLongestQuiet) * 1000));
+    });
     failure = set_up(environment);
     result.time.setup = ms_since(started);
     if (failure.empty() && !cancellation_.cancelled()) {
@@ -106,6 +124,11 @@ TimelineResult Timeline::run() {
       result.outcome = cancellation_.cancelled() ? "interrupted" : "setup failed";
       entered_[composer::Phase::done] = Clock::now();
     }
+    // Everything a fault did is undone before teardown (the scheduler's last phase healed it). No
+    // request reaches the injector once it is gone: the subscription ends first.
+    stop_requests = events::EventLog::Subscription();
+    injector_ = nullptr;
+    injector.reset();
     environment.down(kStopGrace);
     sdk_lines.stop();
     environment_ = nullptr;
@@ -142,6 +165,39 @@ TimelineResult Timeline::run() {
 void Timeline::on_phase(composer::Phase phase, std::string_view ending) {
   entered_[phase] = Clock::now();
   log_.write(events::PhaseEntered{plan_.index, composer::to_string(phase), std::string(ending)});
+  if (injector_ == nullptr) return;
+  // Faults belong to the driver phase: everything is healed before eventually_ or finally_.
+  if (phase == composer::Phase::drivers) injector_->start();
+  if (phase == composer::Phase::ending || phase == composer::Phase::done) injector_->heal();
+}
+
+void Timeline::on_fault_started(int id, const faults::Fault& fault) {
+  events::FaultStarted e;
+  e.timeline = plan_.index;
+  e.fault = id;
+  e.name = faults::to_string(fault.kind);
+  e.type = faults::type_of(fault.kind);
+  e.affected_nodes = fault.nodes;
+  e.max_duration_ms = static_cast<double>(fault.duration.count());
+  e.details = fault.details();
+  e.details["description"] = fault.describe();
+  log_.write(e);
+}
+
+void Timeline::on_fault_ended(int id, const faults::Fault& fault, Duration lasted, const std::string& reason,
+                              const std::string& error) {
+  events::FaultEnded e;
+  e.timeline = plan_.index;
+  e.fault = id;
+  e.name = faults::to_string(fault.kind);
+  e.duration_ms = static_cast<double>(lasted.count());
+  e.reason = reason;
+  e.error = error;
+  log_.write(e);
+}
+
+void Timeline::on_fault_unavailable(faults::FaultKind kind, const std::string& reason) {
+  log_.write(events::FaultUnavailable{plan_.index, faults::to_string(kind), reason});
 }
 
 std::pair<int, int> Timeline::launch(const composer::TemplateCommand& command, const std::string& service) {

@@ -18,6 +18,9 @@
 #include "env/environment.h"
 #include "events/event_log.h"
 #include "events/run_directory.h"
+#include "faults/config.h"
+#include "faults/injector.h"
+#include "faults/planner.h"
 #include "run/cancellation.h"
 #include "run/config.h"
 #include "run/history_check.h"
@@ -35,6 +38,14 @@ class SetupFailed : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// What a run's timelines inject: the same for each, with the kinds found unavailable shared.
+struct FaultSetup {
+  faults::FaultConfig config;
+  std::vector<std::string> targets;
+  std::vector<faults::CustomFault> custom;
+  std::set<faults::FaultKind> unavailable;
+};
+
 struct TimelinePlan {
   int index = 1;
   uint64_t seed = 0;
@@ -44,12 +55,16 @@ struct TimelinePlan {
   int max_parallel = 4;
   Duration command_timeout{300000};
   composer::Explored* explored = nullptr;  // the run's, shared by its timelines
+  FaultSetup* faults = nullptr;            // the run's; null: no faults
 };
 
 // The drivers of a timeline never run for less than this, however late setup completes.
 inline constexpr Duration kMinimumDriverPhase{1000};
 
-class Timeline final : public composer::CommandHost, public composer::PhaseListener, public env::EnvironmentObserver {
+class Timeline final : public composer::CommandHost,
+                       public composer::PhaseListener,
+                       public env::EnvironmentObserver,
+                       public faults::FaultObserver {
  public:
   // Everything given must outlive the timeline.
   Timeline(const env::Project& project, const composer::TestTemplate& tpl, const std::optional<HistoryCheck>& history,
@@ -76,6 +91,12 @@ class Timeline final : public composer::CommandHost, public composer::PhaseListe
   void on_output(const std::string& source, const char* stream, const std::string& line) override;
   void on_state(const std::string& service, env::ServiceState state, const std::string& detail) override;
 
+  // --- faults::FaultObserver ---
+  void on_fault_started(int id, const faults::Fault& fault) override;
+  void on_fault_ended(int id, const faults::Fault& fault, Duration lasted, const std::string& reason,
+                      const std::string& error) override;
+  void on_fault_unavailable(faults::FaultKind kind, const std::string& reason) override;
+
  private:
   struct Invocation {
     std::string command, service;
@@ -101,6 +122,7 @@ class Timeline final : public composer::CommandHost, public composer::PhaseListe
   std::vector<composer::PhaseListener*> listeners_;
   env::Environment* environment_ = nullptr;  // while it runs
   SdkLines* sdk_lines_ = nullptr;            // while it runs
+  faults::Injector* injector_ = nullptr;     // while the environment runs, when faults are on
   int setup_fd_ = -1;                        // readable once setup is complete
   int invocations_ = 0;
   std::map<int, Invocation> running_;  // the scheduler's thread only

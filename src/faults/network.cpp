@@ -1,0 +1,64 @@
+#include "network.h"
+
+#include <algorithm>
+#include <set>
+
+namespace faultline::faults {
+namespace {
+
+bool in(const std::vector<std::string>& group, const std::string& name) {
+  return std::find(group.begin(), group.end(), name) != group.end();
+}
+
+// A partition's groups may overlap (a bridge, a ring): two nodes are cut when no group holds both.
+// One way: only what the first group's nodes send to nodes they share no group with.
+void add_partition(const Fault& fault, env::NetworkConditions& conditions) {
+  std::set<std::string> nodes;
+  for (const auto& group : fault.groups) nodes.insert(group.begin(), group.end());
+  for (const std::string& a : nodes) {
+    for (const std::string& b : nodes) {
+      if (a == b) continue;
+      const bool together = std::any_of(fault.groups.begin(), fault.groups.end(),
+                                        [&](const auto& group) { return in(group, a) && in(group, b); });
+      if (together) continue;
+      if (fault.one_way && !in(fault.groups.front(), a)) continue;
+      conditions.cuts.push_back({{a}, {b}});
+    }
+  }
+}
+
+}  // namespace
+
+env::NetworkConditions network_conditions(const std::vector<Fault>& faults, const std::vector<std::string>& services) {
+  env::NetworkConditions conditions;
+  for (const Fault& fault : faults) {
+    if (fault.nodes.empty()) continue;
+    const std::string& node = fault.nodes.front();
+    std::vector<std::string> others;
+    for (const std::string& s : services) {
+      if (s != node) others.push_back(s);
+    }
+    switch (fault.kind) {
+      case FaultKind::partition: add_partition(fault, conditions); break;
+      case FaultKind::clog:
+        if (others.empty()) break;
+        conditions.cuts.push_back({{node}, others});
+        if (!fault.one_way) conditions.cuts.push_back({others, {node}});
+        break;
+      case FaultKind::loss: {
+        const std::vector<std::string> peers = fault.nodes.size() == 2 ? std::vector<std::string>{fault.nodes[1]} : others;
+        for (const std::string& peer : peers) {
+          conditions.losses.push_back({node, peer, fault.percent});
+          conditions.losses.push_back({peer, node, fault.percent});
+        }
+        break;
+      }
+      case FaultKind::latency: conditions.delays.push_back({node, fault.latency, fault.jitter}); break;
+      case FaultKind::bandwidth: conditions.bandwidths.push_back({node, fault.bits_per_second}); break;
+      default: break;
+    }
+  }
+  return conditions;
+}
+
+}  // namespace faultline::faults
