@@ -38,9 +38,9 @@ services:
   // Names resolve for every program (through /etc/hosts), and TCP crosses between services.
   const ExecResult to_beta = run("alpha", {"tcp_probe", "connect", "beta-host", "7000", "3000"});
   EXPECT_EQ(to_beta.status, 0) << to_beta.output;
-  EXPECT_EQ(to_beta.output, "hello from beta-host\n");
+  EXPECT_EQ(to_beta.output, "hello from beta-host #1\n");
   const ExecResult to_alpha = run("beta", {"tcp_probe", "connect", "alpha", "7000", "3000"});
-  EXPECT_EQ(to_alpha.output, "hello from alpha\n");
+  EXPECT_EQ(to_alpha.output, "hello from alpha #1\n");
 
   // A bind mount shows the host's file, read-only as asked.
   EXPECT_EQ(run("alpha", {"cat", "/mnt/shared/file.txt"}).output, "written on the host\n");
