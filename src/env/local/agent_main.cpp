@@ -304,7 +304,7 @@ class Agent {
   void apply(const NetworkRequest& wanted) {
     const std::string drops = drop_table_script(wanted.drops);
     if (drops != drop_script_) {
-      const std::string error = run_nft(drops);
+      const std::string error = bridge_nft_.run(drops);
       if (!error.empty()) throw std::runtime_error("cuts and losses: " + error);
       drop_script_ = drops;
     }
@@ -362,6 +362,7 @@ class Agent {
   int signal_fd_ = -1;
   std::map<std::string, RunningService> services_;
   uint64_t links_made_ = 0;
+  Nftables bridge_nft_;                              // in the sandbox's namespace, where fl0 is
   NetworkRequest wanted_;                            // the conditions in force
   std::string drop_script_ = drop_table_script({});  // what the drop table holds
 };

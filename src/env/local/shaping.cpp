@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 
 #include "delay_queue.h"
@@ -125,13 +126,6 @@ void run_in_namespace(int netns_fd, const std::vector<std::string>& argv) {
   throw std::runtime_error(argv[0] + " failed (" + code + ")" + (text.empty() ? "" : ": " + text));
 }
 
-// Runs an nft script in the network namespace `netns_fd`; throws with nft's message.
-void nft_in_namespace(int netns_fd, const std::string& script) {
-  std::string error;
-  in_network_namespace(netns_fd, [&] { error = run_nft(script); });
-  if (!error.empty()) throw std::runtime_error(error);
-}
-
 // An nft script that replaces table `family name` with `body` (empty: deletes it), in one
 // transaction: "add" first so that deleting a table that is not there is no error.
 std::string replace_table(const std::string& family_and_name, const std::string& body) {
@@ -169,6 +163,7 @@ void ServiceShaping::reader_ended() {
   reader_ = -1;
   if (reader_fd_ >= 0) close(reader_fd_);
   reader_fd_ = -1;
+  reader_ready_ = false;
   reader_delay_.reset();
 }
 
@@ -200,8 +195,10 @@ void ServiceShaping::set_delay(const std::optional<NetworkRequest::Delay>& delay
     set_marking(false);
     return;
   }
+  // The reader starts while iptables-nft runs: the first delay of a run waits for the slower only.
   if (reader_ < 0) start_reader();
   if (!queue_rule_) install_queue_rule();
+  if (!reader_ready_) await_reader();
   if (reader_delay_ != delay) {
     // Told before packets are marked: none may be queued under the delay before.
     if (!send_message(reader_fd_, {{"mean_ms", delay->mean_ms}, {"jitter_ms", delay->jitter_ms}})) {
@@ -243,6 +240,9 @@ void ServiceShaping::start_reader() {
   close(sockets[1]);
   reader_ = pid;
   reader_fd_ = sockets[0];
+}
+
+void ServiceShaping::await_reader() {
   nlohmann::json hello;
   if (!receive_by(reader_fd_, Clock::now() + kReaderTimeout, &hello) || !hello.value("ready", false)) {
     const std::string reason = hello.is_object() ? hello.value("error", "") : "";
@@ -252,6 +252,7 @@ void ServiceShaping::start_reader() {
     reader_ended();
     throw std::runtime_error("the queue reader did not start" + (reason.empty() ? std::string() : ": " + reason));
   }
+  reader_ready_ = true;
 }
 
 void ServiceShaping::install_queue_rule() {
@@ -275,7 +276,12 @@ void ServiceShaping::set_marking(bool on) {
                                 "    oifname \"" + std::string(kServiceLink) + "\" meta mark set meta mark | " +
                                     hex(kDelayMark) + "\n  }\n"
                               : "";
-  nft_in_namespace(netns_fd_, replace_table("ip faultline", body));
+  std::string error;
+  in_network_namespace(netns_fd_, [&] {
+    if (!nft_) nft_ = std::make_unique<Nftables>();
+    error = nft_->run(replace_table("ip faultline", body));
+  });
+  if (!error.empty()) throw std::runtime_error(error);
   marking_ = on;
 }
 

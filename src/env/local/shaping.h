@@ -7,11 +7,13 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "network_request.h"
+#include "nftables.h"
 
 namespace faultline::env::local {
 
@@ -44,7 +46,9 @@ class ServiceShaping {
 
  private:
   void set_delay(const std::optional<NetworkRequest::Delay>& delay);
+  // Starts the queue reader; await_reader waits until its queue is bound.
   void start_reader();
+  void await_reader();
   void install_queue_rule();
   void set_marking(bool on);
 
@@ -52,8 +56,10 @@ class ServiceShaping {
   int netns_fd_;
   pid_t reader_ = -1;
   int reader_fd_ = -1;
+  bool reader_ready_ = false;
   bool queue_rule_ = false;
   bool marking_ = false;
+  std::unique_ptr<Nftables> nft_;                      // made in the service's namespace
   std::optional<NetworkRequest::Delay> reader_delay_;  // what the reader was last told
   uint64_t bits_per_second_ = 0;
 };
