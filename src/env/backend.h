@@ -6,10 +6,12 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,6 +50,45 @@ struct ExecResult {
   std::string output;  // stdout and stderr together, as they came
 };
 
+// The network conditions wanted in an environment, as a whole (a fault injector's view of what is
+// in force now). Default-constructed: every service reaches every other as normal.
+struct NetworkConditions {
+  // Packets from any service in `from` to any service in `to` are dropped, silently (the sender
+  // sees no error, as when a cable is cut). One direction: add the reverse for both ways. A TCP
+  // connection needs both directions: a cut a -> b also ends connections that b opens to a.
+  struct Cut {
+    std::vector<std::string> from{}, to{};
+  };
+  // Packets from `from` to `to` are dropped with probability `percent`/100 (one direction).
+  struct Loss {
+    std::string from, to;
+    int percent = 0;
+  };
+  // Packets that `service` sends wait `mean` +- `jitter` (uniform) before they leave.
+  struct Delay {
+    std::string service;
+    Duration mean{0}, jitter{0};
+  };
+  // What `service` sends is limited to `bits_per_second`.
+  struct Bandwidth {
+    std::string service;
+    uint64_t bits_per_second = 0;
+  };
+  // Initialized so that designated initializers may leave any out without a warning.
+  std::vector<Cut> cuts{};
+  std::vector<Loss> losses{};
+  std::vector<Delay> delays{};
+  std::vector<Bandwidth> bandwidths{};
+
+  // Whether nothing is asked for (every service reaches every other as normal).
+  bool empty() const { return cuts.empty() && losses.empty() && delays.empty() && bandwidths.empty(); }
+};
+
+// Throws std::runtime_error naming the first thing wrong in `conditions` (a service that is not
+// in `services`, a percentage outside 0-100, a jitter above its mean, two delays for one service,
+// ...), for backends to check what they are asked before they apply any of it.
+void check_network_conditions(const NetworkConditions& conditions, const std::set<std::string>& services);
+
 class Backend {
  public:
   // Called (from a backend thread) when a service's main process ends.
@@ -56,7 +97,9 @@ class Backend {
   virtual ~Backend() = default;
 
   // Starts a service of the project; its main process's stdout and stderr go to the given
-  // descriptors (the backend keeps copies). Throws std::runtime_error with the reason.
+  // descriptors (the backend keeps copies). A service that has exited can be started again: it
+  // keeps its volumes and its whole writable layer (/tmp and /run included), as a restarted
+  // container does. Throws std::runtime_error with the reason (e.g. it is running).
   virtual void start(const std::string& service, int stdout_fd, int stderr_fd) = 0;
   // Starts a command inside a running service.
   virtual std::unique_ptr<RunningProcess> exec(const std::string& service, const ExecRequest& request) = 0;
@@ -64,12 +107,16 @@ class Backend {
   virtual void stop(const std::string& service, Duration grace) = 0;
   // Kills every process of the service at once.
   virtual void kill(const std::string& service) = 0;
-  // Freezes and thaws every process of the service.
+  // Freezes every process of the service (SIGSTOP); returns once they are stopped, so that the
+  // service answers nothing from then on. Throws std::runtime_error when it does not run.
   virtual void pause(const std::string& service) = 0;
+  // Thaws what pause froze; returns once every process of the service is continued.
   virtual void resume(const std::string& service) = 0;
-  // Replaces the service's network rules with an nftables script, applied inside its network
-  // namespace. Throws std::runtime_error with nft's message.
-  virtual void set_network_rules(const std::string& service, const std::string& nft_script) = 0;
+  // Puts `conditions` in force in place of whatever was, for all services at once (services
+  // started later get their share as they start); an empty one heals. Returns once they are in
+  // force. Throws std::runtime_error naming what could not be applied (e.g. a kernel without a
+  // feature), and then leaves the conditions that were in force before.
+  virtual void set_network(const NetworkConditions& conditions) = 0;
   // The service's address on the environment's network.
   virtual std::string address(const std::string& service) const = 0;
   // Ends every process and removes everything the backend made. Safe to call twice.

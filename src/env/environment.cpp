@@ -16,6 +16,12 @@ using Clock = std::chrono::steady_clock;
 // so that dependants start as soon as it is ready rather than an interval later.
 constexpr Duration kStartingProbeInterval{100};
 
+// How long kill and stop wait for the exit that follows SIGKILL (the kernel ends a PID namespace
+// in milliseconds; this bounds a process stuck in the kernel).
+constexpr Duration kExitWait{10000};
+
+bool is_running(ServiceState state) { return state != ServiceState::created && state != ServiceState::exited; }
+
 std::string seconds(Duration d) {
   const auto tenths = d.count() / 100;
   return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " s";
@@ -37,7 +43,7 @@ const char* to_string(ServiceState state) {
 
 Environment::Environment(Project project, EnvironmentObserver* observer)
     : project_(std::move(project)), observer_(observer) {
-  for (const auto& [name, spec] : project_.services) statuses_[name].changed_at = std::chrono::system_clock::now();
+  for (const auto& [name, spec] : project_.services) records_[name].status.changed_at = std::chrono::system_clock::now();
   if (pipe2(wake_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) throw std::runtime_error("pipe failed");
   log_thread_ = std::thread([this] { read_logs(); });
 }
@@ -51,29 +57,41 @@ Environment::~Environment() {
 void Environment::attach(std::unique_ptr<Backend> backend) { backend_ = std::move(backend); }
 
 void Environment::on_exit(const std::string& service, int status) {
-  {
-    std::lock_guard lock(mutex_);
-    statuses_[service].exit_status = status;
-  }
-  set_state(service, ServiceState::exited, std::to_string(status));
+  change_state(service, ServiceState::exited, std::to_string(status), [&](ServiceRecord& record) {
+    if (record.launching) {  // it ended before launch() recorded its start: reported after that
+      record.early_exit = status;
+      return false;
+    }
+    record.status.exit_status = status;
+    record.status.paused = false;
+    return true;
+  });
 }
 
-void Environment::set_state(const std::string& service, ServiceState state, const std::string& detail) {
+void Environment::change_state(const std::string& service, ServiceState state, const std::string& detail,
+                               const std::function<bool(ServiceRecord&)>& applies) {
+  std::lock_guard order(report_mutex_);
   {
     std::lock_guard lock(mutex_);
-    ServiceStatus& status = statuses_[service];
-    if (status.state == state) return;
-    if (status.state == ServiceState::exited) return;  // nothing follows an exit
-    status.state = state;
-    status.changed_at = std::chrono::system_clock::now();
+    ServiceRecord& r = record(service);
+    if (!applies(r) || r.status.state == state) return;
+    r.status.state = state;
+    r.status.changed_at = std::chrono::system_clock::now();
   }
-  changed_.notify_all();
+  // Reported before waiters wake: who waited for a state finds the observer told of it.
   if (observer_) observer_->on_state(service, state, detail);
+  changed_.notify_all();
+}
+
+Environment::ServiceRecord& Environment::record(const std::string& service) {
+  auto it = records_.find(service);
+  if (it == records_.end()) throw std::runtime_error("no service named \"" + service + "\"");
+  return it->second;
 }
 
 ServiceStatus Environment::status(const std::string& service) const {
   std::lock_guard lock(mutex_);
-  return statuses_.at(service);
+  return records_.at(service).status;
 }
 
 void Environment::up(Duration timeout) {
@@ -83,7 +101,7 @@ void Environment::up(Duration timeout) {
     for (const Dependency& dependency : project_.services.at(name).depends_on) {
       wait_for_dependency(name, dependency, deadline);
     }
-    start_service(name);
+    start(name);
   }
 }
 
@@ -123,11 +141,29 @@ std::unique_ptr<RunningProcess> Environment::exec_logged(const std::string& serv
   return process;
 }
 
-void Environment::start_service(const std::string& name) {
+void Environment::start(const std::string& name) {
+  if (!backend_) throw std::runtime_error("no backend attached");
+  std::thread previous_watcher;
   {
     std::lock_guard lock(mutex_);
+    ServiceRecord& r = record(name);
     if (stopping_) throw StartError("stopped before " + name + " started");
+    if (r.launching || is_running(r.status.state)) throw std::runtime_error("service " + name + " is running");
+    r.launching = true;
+    previous_watcher = std::move(r.health);
   }
+  // The previous run's watcher has seen its exit (or sees it at its next look): it ends at once.
+  if (previous_watcher.joinable()) previous_watcher.join();
+  try {
+    launch(name);
+  } catch (...) {
+    std::lock_guard lock(mutex_);
+    records_.at(name).launching = false;
+    throw;
+  }
+}
+
+void Environment::launch(const std::string& name) {
   const auto [out, err] = log_pipes(name);
   try {
     backend_->start(name, out, err);
@@ -139,11 +175,76 @@ void Environment::start_service(const std::string& name) {
   close(out);
   close(err);
   const ServiceSpec& spec = project_.services.at(name);
-  set_state(name, spec.healthcheck ? ServiceState::starting : ServiceState::running);
-  if (spec.healthcheck) {
+  change_state(name, spec.healthcheck ? ServiceState::starting : ServiceState::running, "", [&](ServiceRecord& r) {
+    r.launching = false;
+    ++r.generation;
+    r.status.exit_status.reset();
+    r.status.paused = false;
+    r.status.health_output.clear();
+    // The watcher starts after this report (report_mutex_ is held), so that its first verdict
+    // follows it; down() joins it unless it is already going down.
+    if (spec.healthcheck && !stopping_) {
+      r.health = std::thread([this, name, check = *spec.healthcheck, generation = r.generation] {
+        watch_health(name, check, generation);
+      });
+    }
+    return true;
+  });
+  std::optional<int> early_exit;
+  {
     std::lock_guard lock(mutex_);
-    health_threads_.emplace_back([this, name, check = *spec.healthcheck] { watch_health(name, check); });
+    early_exit = std::exchange(records_.at(name).early_exit, std::nullopt);
   }
+  if (early_exit) on_exit(name, *early_exit);
+}
+
+uint64_t Environment::running_generation(const std::string& service) {
+  std::lock_guard lock(mutex_);
+  const ServiceRecord& r = record(service);
+  if (!is_running(r.status.state)) throw std::runtime_error("service " + service + " is not running");
+  return r.generation;
+}
+
+void Environment::await_exit(const std::string& service, uint64_t generation) {
+  std::unique_lock lock(mutex_);
+  const ServiceRecord& r = records_.at(service);
+  const bool exited = changed_.wait_for(lock, kExitWait, [&] {
+    return r.generation != generation || r.status.state == ServiceState::exited;
+  });
+  if (!exited) throw std::runtime_error("service " + service + " did not exit within " + seconds(kExitWait) + " of SIGKILL");
+}
+
+void Environment::kill(const std::string& service) {
+  const uint64_t generation = running_generation(service);
+  backend_->kill(service);
+  await_exit(service, generation);
+}
+
+void Environment::stop(const std::string& service, Duration grace) {
+  const uint64_t generation = running_generation(service);
+  backend_->stop(service, grace);
+  await_exit(service, generation);
+}
+
+void Environment::pause(const std::string& service) {
+  const uint64_t generation = running_generation(service);
+  backend_->pause(service);
+  std::lock_guard lock(mutex_);
+  ServiceRecord& r = records_.at(service);
+  if (r.generation == generation && is_running(r.status.state)) r.status.paused = true;
+}
+
+void Environment::resume(const std::string& service) {
+  const uint64_t generation = running_generation(service);
+  backend_->resume(service);
+  std::lock_guard lock(mutex_);
+  ServiceRecord& r = records_.at(service);
+  if (r.generation == generation) r.status.paused = false;
+}
+
+void Environment::set_network(const NetworkConditions& conditions) {
+  if (!backend_) throw std::runtime_error("no backend attached");
+  backend_->set_network(conditions);
 }
 
 void Environment::wait_for_dependency(const std::string& service, const Dependency& dependency,
@@ -156,7 +257,7 @@ void Environment::wait_for_dependency(const std::string& service, const Dependen
   }
   std::unique_lock lock(mutex_);
   const auto settled = [&] {
-    const ServiceStatus& s = statuses_.at(other);
+    const ServiceStatus& s = records_.at(other).status;
     switch (dependency.condition) {
       case DependCondition::started: return s.state != ServiceState::created;
       case DependCondition::healthy:
@@ -166,7 +267,7 @@ void Environment::wait_for_dependency(const std::string& service, const Dependen
     return true;
   };
   const bool in_time = changed_.wait_until(lock, deadline, [&] { return stopping_ || settled(); });
-  const ServiceStatus s = statuses_.at(other);
+  const ServiceStatus s = records_.at(other).status;
   const bool stopped = stopping_;
   lock.unlock();
   if (stopped) throw StartError("stopped while " + service + " waited for " + other);
@@ -191,27 +292,38 @@ bool Environment::wait_until_ready(const std::string& service, Duration timeout)
   const bool has_check = project_.services.at(service).healthcheck.has_value();
   std::unique_lock lock(mutex_);
   changed_.wait_for(lock, timeout, [&] {
-    const ServiceState state = statuses_.at(service).state;
+    const ServiceState state = records_.at(service).status.state;
     return state == ServiceState::healthy || state == ServiceState::unhealthy || state == ServiceState::exited ||
            (!has_check && state == ServiceState::running);
   });
-  const ServiceState state = statuses_.at(service).state;
+  const ServiceState state = records_.at(service).status.state;
   return state == ServiceState::healthy || (!has_check && state == ServiceState::running);
 }
 
 // Compose's health semantics: unhealthy after `retries` failures in a row; failures during
 // start_period do not count. Until the first success, faultline probes every 100 ms so that
 // dependants start as soon as possible; a service that has never been healthy becomes unhealthy
-// once start_period + retries x interval have passed.
-void Environment::watch_health(const std::string& service, HealthCheck check) {
+// once start_period + retries x interval have passed. A watcher judges one run of the service
+// (`generation`) and ends with it.
+void Environment::watch_health(const std::string& service, HealthCheck check, uint64_t generation) {
   const auto started = Clock::now();
   const auto give_up = started + check.start_period + check.interval * check.retries;
   bool ever_healthy = false;
   int failures = 0;
+  const auto over = [&] {
+    const ServiceRecord& r = records_.at(service);
+    return stopping_ || r.generation != generation || r.status.state == ServiceState::exited;
+  };
+  // A verdict counts for this run only: the run may have ended while its probe ran.
+  const auto verdict = [&](ServiceState state, const std::string& detail) {
+    change_state(service, state, detail, [&](ServiceRecord& r) {
+      return r.generation == generation && r.status.state != ServiceState::exited;
+    });
+  };
   for (;;) {
     {
       std::lock_guard lock(mutex_);
-      if (stopping_ || statuses_.at(service).state == ServiceState::exited) return;
+      if (over()) return;
     }
     ExecResult probe;
     try {
@@ -226,22 +338,23 @@ void Environment::watch_health(const std::string& service, HealthCheck check) {
     if (probe.timed_out) output += (output.empty() ? "" : "\n") + std::string("(timed out after ") + seconds(check.timeout) + ")";
     {
       std::lock_guard lock(mutex_);
-      statuses_.at(service).health_output = output;
+      ServiceRecord& r = records_.at(service);
+      if (r.generation == generation) r.status.health_output = output;
     }
     if (ok) {
       failures = 0;
       ever_healthy = true;
-      set_state(service, ServiceState::healthy);
+      verdict(ServiceState::healthy, "");
     } else if (ever_healthy) {
       if (Clock::now() > started + check.start_period && ++failures >= check.retries) {
-        set_state(service, ServiceState::unhealthy, output);
+        verdict(ServiceState::unhealthy, output);
       }
     } else if (Clock::now() >= give_up) {
-      set_state(service, ServiceState::unhealthy, output);
+      verdict(ServiceState::unhealthy, output);
     }
     const Duration pause = ever_healthy ? check.interval : std::min(check.interval, kStartingProbeInterval);
     std::unique_lock lock(mutex_);
-    changed_.wait_for(lock, pause, [&] { return stopping_; });
+    changed_.wait_for(lock, pause, over);
   }
 }
 
@@ -310,9 +423,11 @@ void Environment::down(Duration grace) {
   std::vector<std::thread> health;
   {
     std::lock_guard lock(mutex_);
-    health.swap(health_threads_);
+    for (auto& [name, r] : records_) health.push_back(std::move(r.health));
   }
-  for (std::thread& t : health) t.join();
+  for (std::thread& t : health) {
+    if (t.joinable()) t.join();
+  }
   if (backend_) backend_->destroy();
   const ssize_t ignored = write(wake_pipe_[1], "w", 1);
   (void)ignored;

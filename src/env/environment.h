@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -24,7 +26,8 @@ const char* to_string(ServiceState state);
 
 struct ServiceStatus {
   ServiceState state = ServiceState::created;
-  std::optional<int> exit_status;
+  bool paused = false;              // frozen by Environment::pause, until resume or its exit
+  std::optional<int> exit_status;  // of its last run, while it is exited
   std::string health_output;  // the last health check's output
   std::chrono::system_clock::time_point changed_at;
 };
@@ -64,11 +67,32 @@ class Environment {
   // Stops every service (SIGTERM, then SIGKILL after `grace`) and destroys the backend.
   void down(Duration grace);
 
+  // Starts a service that is not running: one never started, or one that exited (killed, stopped
+  // or ended by itself), which keeps its volumes and its writable layer. Its depends_on are not
+  // waited for. It is starting (or running, without a health check) on return, and its health
+  // check runs again. Throws StartError when it cannot start (the backend's reason, or the
+  // environment is going down), std::runtime_error when it is running.
+  void start(const std::string& service);
+  // Kills every process of the service at once (SIGKILL); returns once its exit is recorded.
+  // These four throw std::runtime_error when the service does not run; none may be called from
+  // an observer's callback (the exit they wait for is reported on that thread).
+  void kill(const std::string& service);
+  // Asks the service's main process to end (SIGTERM; a paused service is continued to receive
+  // it), kills the service after `grace`; returns once its exit is recorded.
+  void stop(const std::string& service, Duration grace);
+  // Freezes every process of the service; on return it answers nothing (status().paused).
+  void pause(const std::string& service);
+  // Continues a paused service where it was.
+  void resume(const std::string& service);
+  // Puts network conditions in force in place of those before (Backend::set_network).
+  void set_network(const NetworkConditions& conditions);
+
   // Runs a command in a service with its stdout and stderr reported to the observer, line by line,
   // under the name `log_source` (e.g. a test command's invocation).
   std::unique_ptr<RunningProcess> exec_logged(const std::string& service, ExecRequest request,
                                               const std::string& log_source);
 
+  // Throws std::out_of_range for a service not in the project.
   ServiceStatus status(const std::string& service) const;
   // Waits until `service` is healthy (or merely running, without a health check); false on
   // failure or timeout.
@@ -78,28 +102,48 @@ class Environment {
   Backend& backend() { return *backend_; }
 
  private:
-  void start_service(const std::string& name);
+  // What the environment knows of a service beyond its status.
+  struct ServiceRecord {
+    ServiceStatus status;
+    // Counts the service's starts: a health watcher of an earlier run ends instead of judging
+    // this one, however late it looks.
+    uint64_t generation = 0;
+    bool launching = false;  // start() is under way
+    std::optional<int> early_exit;  // an exit that came while launching: the new run's
+    std::thread health;      // the one watcher of the current run, if it has a health check
+  };
+
+  ServiceRecord& record(const std::string& service);
+  // The generation of a running service; throws std::runtime_error naming it when it does not run.
+  uint64_t running_generation(const std::string& service);
+  // Backend start, then starting (or running) and the health watcher; `name` is launching.
+  void launch(const std::string& name);
+  // Waits (bounded) until the run `generation` of `service` has exited; throws when it has not.
+  void await_exit(const std::string& service, uint64_t generation);
   // New stdout and stderr pipes whose read ends the log thread follows as `source`; returns the
   // write ends (the caller closes them once handed over).
   std::pair<int, int> log_pipes(const std::string& source);
   void wait_for_dependency(const std::string& service, const Dependency& dependency,
                            std::chrono::steady_clock::time_point deadline);
-  void set_state(const std::string& service, ServiceState state, const std::string& detail = "");
+  // Moves `service` to `state` if `applies` (called under the lock, first) agrees and it is
+  // another state, and reports it; changes are reported in the order they happen.
+  void change_state(const std::string& service, ServiceState state, const std::string& detail,
+                    const std::function<bool(ServiceRecord&)>& applies);
   void read_logs();
-  void watch_health(const std::string& service, HealthCheck check);
+  void watch_health(const std::string& service, HealthCheck check, uint64_t generation);
 
   Project project_;
   EnvironmentObserver* observer_;
   std::unique_ptr<Backend> backend_;
+  std::mutex report_mutex_;  // held from a change of state to the end of its report
   mutable std::mutex mutex_;
   std::condition_variable changed_;
-  std::map<std::string, ServiceStatus> statuses_;
+  std::map<std::string, ServiceRecord> records_;
   bool stopping_ = false;
   // Log pipes: read end -> (service, stream).
   std::map<int, std::pair<std::string, const char*>> log_fds_;
   int wake_pipe_[2] = {-1, -1};
   std::thread log_thread_;
-  std::vector<std::thread> health_threads_;
 };
 
 }  // namespace faultline::env

@@ -32,12 +32,14 @@ class RecordingObserver : public EnvironmentObserver {
     details_[service] = detail;
     changed_.notify_all();
   }
-  // Waits (bounded) until `service` has written a line containing `text`.
-  bool wait_for_output(const std::string& service, const std::string& text, Duration timeout = Duration(10000)) {
+  // Waits (bounded) until `service` has written `times` lines containing `text`.
+  bool wait_for_output(const std::string& service, const std::string& text, Duration timeout = Duration(10000),
+                       int times = 1) {
     std::unique_lock lock(mutex_);
     return changed_.wait_for(lock, timeout, [&] {
+      int seen = 0;
       for (const std::string& line : output_[service]) {
-        if (line.find(text) != std::string::npos) return true;
+        if (line.find(text) != std::string::npos && ++seen == times) return true;
       }
       return false;
     });
@@ -52,6 +54,11 @@ class RecordingObserver : public EnvironmentObserver {
     });
     if (!reached) return std::nullopt;
     return details_[service];
+  }
+  // Every state `service` has been in, in order.
+  std::vector<ServiceState> states(const std::string& service) {
+    std::lock_guard lock(mutex_);
+    return states_[service];
   }
 
  private:
@@ -83,6 +90,10 @@ class LocalEnvironmentTest : public ::testing::Test {
   }
   ExecResult run(const std::string& service, const std::vector<std::string>& argv, Duration timeout = Duration(10000)) {
     return run_in_service(environment_->backend(), service, argv, timeout);
+  }
+  // Whether `from` gets an answer over TCP from the tcp_probe server of `to` (port 7000).
+  bool answers(const std::string& from, const std::string& to, int timeout_ms = 1000) {
+    return run(from, {"tcp_probe", "connect", to, "7000", std::to_string(timeout_ms)}).status == 0;
   }
   // The state of a service's main process (pid 2 in its PID namespace) as the kernel shows it,
   // once it contains `wanted` (bounded: pausing and resuming are asynchronous). A look that starts

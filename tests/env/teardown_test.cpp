@@ -11,40 +11,13 @@
 #include <set>
 #include <sstream>
 
+#include "sandbox_support.h"
 #include "subprocess.h"
 
 namespace faultline::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Whether `pid` has ended but is not reaped yet (a zombie holds nothing but its pid).
-bool is_zombie(const std::string& pid) {
-  const std::string stat = read_text("/proc/" + pid + "/stat");
-  const size_t paren = stat.rfind(')');
-  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'Z';
-}
-
-// Live processes of this machine in the namespace `ns_link` (e.g. "user:[4026532281]").
-std::vector<pid_t> processes_in(const std::string& kind, const std::string& ns_link) {
-  std::vector<pid_t> found;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::error_code ec;
-    if (fs::read_symlink(entry.path() / "ns" / kind, ec).string() == ns_link && !is_zombie(name)) {
-      found.push_back(std::stoi(name));
-    }
-  }
-  return found;
-}
 
 // The sandbox agent: the child of `parent` that runs faultline-sandbox.
 pid_t find_agent(pid_t parent) {
@@ -87,10 +60,9 @@ services:
 
   const pid_t agent = find_agent(up.pid);
   ASSERT_GT(agent, 0);
-  std::error_code ec;
-  const std::string user_ns = fs::read_symlink("/proc/" + std::to_string(agent) + "/ns/user", ec).string();
-  const std::string net_ns = fs::read_symlink("/proc/" + std::to_string(agent) + "/ns/net", ec).string();
-  const std::string pid_ns = fs::read_symlink("/proc/" + std::to_string(agent) + "/ns/pid_for_children", ec).string();
+  const std::string user_ns = namespace_of(agent, "user");
+  const std::string net_ns = namespace_of(agent, "net");
+  const std::string pid_ns = namespace_of(agent, "pid_for_children");
   ASSERT_GE(processes_in("user", user_ns).size(), 3u) << "the agent and two services";
   const int agent_fd = static_cast<int>(syscall(SYS_pidfd_open, agent, 0));
   ASSERT_GE(agent_fd, 0);
@@ -103,20 +75,9 @@ services:
   ASSERT_EQ(poll(&pfd, 1, 10000), 1) << "the sandbox outlived faultline";
   close(agent_fd);
 
-  // faultline's exec carriers entered the sandbox's user namespace from outside its PID namespace;
-  // they die of PR_SET_PDEATHSIG, which the kernel delivers as faultline dies, asynchronously: await
-  // their ends (bounded) rather than assume them.
-  for (int round = 0; round < 20; ++round) {
-    const std::vector<pid_t> left = processes_in("user", user_ns);
-    if (left.empty()) break;
-    for (pid_t pid : left) {
-      const int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-      if (fd < 0) continue;  // already gone
-      pollfd end{fd, POLLIN, 0};
-      poll(&end, 1, 500);
-      close(fd);
-    }
-  }
+  // faultline's exec carriers entered the sandbox's user namespace from outside its PID namespace:
+  // they die of PR_SET_PDEATHSIG, asynchronously.
+  await_no_process_in(user_ns);
   EXPECT_TRUE(processes_in("user", user_ns).empty()) << "a process of the sandbox survived";
   EXPECT_TRUE(processes_in("net", net_ns).empty()) << "the sandbox's network survived";
   EXPECT_TRUE(processes_in("pid", pid_ns).empty()) << "a process of the sandbox's PID namespace survived";

@@ -1,7 +1,8 @@
 // faultline-sandbox: the agent inside a sandbox. faultline starts it as pid 1 of a new user, mount,
-// network, PID, UTS and IPC namespace; it creates services in namespaces of their own and changes
-// their network on request (agent_protocol.h). When it ends, for whatever reason, the kernel ends
-// every process of the sandbox, and with them every namespace, mount and interface.
+// network, PID, UTS and IPC namespace; it creates services in namespaces of their own, pauses them
+// and puts network conditions in force on request (agent_protocol.h). When it ends, for whatever
+// reason, the kernel ends every process of the sandbox, and with them every namespace, mount and
+// interface. Run as `faultline-sandbox delay`, it is the queue reader of a delay (delay_queue.h).
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -13,29 +14,67 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "agent_protocol.h"
+#include "delay_queue.h"
 #include "netlink.h"
+#include "network_request.h"
 #include "nftables.h"
 #include "protocol.h"
 #include "service_init.h"
+#include "shaping.h"
 
 namespace faultline::env::local {
 namespace {
 
 constexpr const char* kStateRoot = "/run/faultline";
 
+// How long a service's init may take to confirm a pause or resume (it does so at once unless the
+// machine is starved).
+constexpr int kAcknowledgeTimeoutMs = 5000;
+
 struct RunningService {
   pid_t pid = -1;
   int netns_fd = -1;
+  int report_fd = -1;     // the init's acknowledgements of pause and resume
+  std::string host_link;  // its veth's end on the bridge
+  std::unique_ptr<ServiceShaping> shaping;
 };
+
+// A name unique to every start, so that a service started again never waits for the kernel to
+// finish destroying its previous veth (at most 15 characters).
+std::string link_name(char prefix, uint64_t serial) { return prefix + std::to_string(serial); }
+
+// The MAC address of a service's eth0, the same for every start: the other services' ARP caches
+// stay right across a restart.
+std::string mac_address(const std::string& ipv4) {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  std::sscanf(ipv4.c_str(), "%u.%u.%u.%u", &a, &b, &c, &d);
+  char mac[18];
+  std::snprintf(mac, sizeof mac, "02:fa:%02x:%02x:%02x:%02x", a & 0xff, b & 0xff, c & 0xff, d & 0xff);
+  return mac;
+}
+
+// Closes every descriptor but `keep` (in a child about to become a service's init, which must
+// not hold the other services' namespaces or the agent's sockets).
+void close_all_but(std::vector<int> keep) {
+  std::sort(keep.begin(), keep.end());
+  unsigned next = 0;
+  for (int fd : keep) {
+    if (static_cast<unsigned>(fd) > next) close_range(next, static_cast<unsigned>(fd) - 1, 0);
+    next = static_cast<unsigned>(fd) + 1;
+  }
+  close_range(next, ~0U, 0);
+}
 
 class Agent {
  public:
@@ -54,7 +93,8 @@ class Agent {
     Netlink netlink;
     netlink.bring_up("lo");
     netlink.create_bridge(kBridgeName);
-    own_netns_ = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    // Programs the agent runs (iptables-nft, the queue readers) must not hold its end of the socket.
+    fcntl(kAgentControlFd, F_SETFD, FD_CLOEXEC);
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGCHLD);
@@ -91,8 +131,12 @@ class Agent {
       if (op == "start") {
         if (received.size() != 2) throw std::runtime_error("start needs stdout and stderr");
         reply_fds.push_back(start(request.at("service"), received[0], received[1], &reply));
-      } else if (op == "nft") {
-        nft(request.at("service").get<std::string>(), request.at("script").get<std::string>());
+      } else if (op == "pause") {
+        signal_service(request.at("service").get<std::string>(), SIGUSR1, kPausedByte);
+      } else if (op == "resume") {
+        signal_service(request.at("service").get<std::string>(), SIGUSR2, kResumedByte);
+      } else if (op == "network") {
+        network(NetworkRequest::from_json(request.at("conditions")));
       } else {
         throw std::runtime_error("unknown op \"" + op + "\"");
       }
@@ -110,7 +154,6 @@ class Agent {
   int start(const nlohmann::json& spec, int stdout_fd, int stderr_fd, nlohmann::json* reply) {
     const std::string name = spec.at("name");
     if (services_.count(name)) throw std::runtime_error("service " + name + " is already running");
-    const int index = spec.at("index");
     ServiceLaunch launch;
     launch.name = name;
     launch.hostname = spec.at("hostname");
@@ -151,10 +194,7 @@ class Agent {
                                                 nullptr, nullptr, nullptr, nullptr));
     if (pid < 0) throw std::runtime_error(std::string("clone failed: ") + std::strerror(errno));
     if (pid == 0) {
-      close(go[1]);
-      close(report[0]);
-      close(kAgentControlFd);
-      close(signal_fd_);
+      close_all_but({STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, go[0], report[1], stdout_fd, stderr_fd});
       sigset_t none;
       sigemptyset(&none);
       sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -166,20 +206,33 @@ class Agent {
     service.pid = pid;
     std::string error;
     try {
-      const std::string host_end = "v" + std::to_string(index), peer_end = "p" + std::to_string(index);
+      const uint64_t serial = ++links_made_;
+      const std::string peer_end = link_name('p', serial);
+      const std::string address = spec.at("address");
+      service.host_link = link_name('v', serial);
       Netlink netlink;
-      netlink.create_veth(host_end, peer_end, kBridgeName);
+      netlink.create_veth(service.host_link, peer_end, kBridgeName);
       netlink.move_to_namespace_of(peer_end, pid);
       service.netns_fd = open(("/proc/" + std::to_string(pid) + "/ns/net").c_str(), O_RDONLY | O_CLOEXEC);
-      in_netns(service.netns_fd, [&] {
+      in_network_namespace(service.netns_fd, [&] {
         Netlink inside;
         inside.bring_up("lo");
         inside.rename(peer_end, "eth0");
-        inside.add_ipv4_address("eth0", spec.at("address"), kSubnetPrefixLength);
+        inside.set_mac_address("eth0", mac_address(address));
+        inside.add_ipv4_address("eth0", address, kSubnetPrefixLength);
         inside.bring_up("eth0");
       });
     } catch (const std::exception& e) {
       error = std::string("network: ") + e.what();
+    }
+    if (error.empty()) {
+      // The conditions in force apply from the service's first packet.
+      try {
+        service.shaping = std::make_unique<ServiceShaping>(name, service.netns_fd);
+        shape(name, *service.shaping, wanted_);
+      } catch (const std::exception& e) {
+        error = std::string("network conditions: ") + e.what();
+      }
     }
     if (error.empty()) {
       const ssize_t ignored = write(go[1], "g", 1);
@@ -189,39 +242,97 @@ class Agent {
     std::string line;
     char c;
     while (read(report[0], &c, 1) == 1 && c != '\n') line.push_back(c);
-    close(report[0]);
+    service.report_fd = report[0];
     if (error.empty() && line != "OK") error = line.rfind("ERR ", 0) == 0 ? line.substr(4) : "the service's init died";
     if (!error.empty()) {
       kill(pid, SIGKILL);
       waitpid(pid, nullptr, 0);
-      if (service.netns_fd >= 0) close(service.netns_fd);
+      release(service);
       throw std::runtime_error(error);
     }
     const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-    if (pidfd < 0) throw std::runtime_error(std::string("pidfd_open: ") + std::strerror(errno));
-    services_[name] = service;
+    if (pidfd < 0) {
+      const int err = errno;
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+      release(service);
+      throw std::runtime_error(std::string("pidfd_open: ") + std::strerror(err));
+    }
     (*reply)["pid"] = pid;
+    services_[name] = std::move(service);
     return pidfd;
   }
 
-  void nft(const std::string& service, const std::string& script) {
-    auto it = services_.find(service);
-    if (it == services_.end()) throw std::runtime_error("service " + service + " is not running");
-    std::string error;
-    in_netns(it->second.netns_fd, [&] { error = run_nft(script); });
-    if (!error.empty()) throw std::runtime_error(error);
+  // Sends the service's init SIGUSR1 (pause) or SIGUSR2 (resume) and waits for its
+  // acknowledgement, so that the service is paused (or running) when faultline hears back.
+  void signal_service(const std::string& name, int sig, char expected) {
+    auto it = services_.find(name);
+    if (it == services_.end()) throw std::runtime_error("service " + name + " is not running");
+    const int report = it->second.report_fd;
+    char byte;
+    // An acknowledgement that came after an earlier wait gave up must not answer this one.
+    for (pollfd pending{report, POLLIN, 0}; poll(&pending, 1, 0) == 1 && read(report, &byte, 1) == 1;) {
+    }
+    if (kill(it->second.pid, sig) != 0) throw std::runtime_error("service " + name + " is not running");
+    for (;;) {
+      pollfd pfd{report, POLLIN, 0};
+      const int rc = poll(&pfd, 1, kAcknowledgeTimeoutMs);
+      if (rc < 0 && errno == EINTR) continue;
+      if (rc == 0) throw std::runtime_error("service " + name + " did not confirm within 5 s");
+      const ssize_t n = read(report, &byte, 1);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) throw std::runtime_error("service " + name + " is not running");
+      if (byte == expected) return;
+    }
   }
 
-  template <typename F>
-  void in_netns(int netns_fd, F&& action) {
-    if (setns(netns_fd, CLONE_NEWNET) != 0) throw std::runtime_error(std::string("setns: ") + std::strerror(errno));
+  // Puts `wanted` in force in place of what was; when a part fails, puts back what was (as far as
+  // it goes) and throws.
+  void network(const NetworkRequest& wanted) {
     try {
-      action();
+      apply(wanted);
     } catch (...) {
-      setns(own_netns_, CLONE_NEWNET);
+      try {
+        apply(wanted_);
+      } catch (const std::exception&) {  // the first failure is the one to report
+      }
       throw;
     }
-    setns(own_netns_, CLONE_NEWNET);
+    wanted_ = wanted;
+  }
+
+  void apply(const NetworkRequest& wanted) {
+    const std::string drops = drop_table_script(wanted.drops);
+    if (drops != drop_script_) {
+      const std::string error = bridge_nft_.run(drops);
+      if (!error.empty()) throw std::runtime_error("cuts and losses: " + error);
+      drop_script_ = drops;
+    }
+    for (auto& [name, service] : services_) shape(name, *service.shaping, wanted);
+  }
+
+  static void shape(const std::string& name, ServiceShaping& shaping, const NetworkRequest& wanted) {
+    const auto delay = wanted.delays.find(name);
+    const auto bandwidth = wanted.bandwidths.find(name);
+    shaping.apply(delay == wanted.delays.end() ? std::nullopt : std::optional(delay->second),
+                  bandwidth == wanted.bandwidths.end() ? 0 : bandwidth->second);
+  }
+
+  // Frees what the agent holds of a service that has ended. Its veth goes now rather than when
+  // the kernel gets to destroying its network namespace (a process that entered it may still
+  // hold it): until then the bridge would still send it the service's packets.
+  static void release(RunningService& service) {
+    service.shaping.reset();  // ends its queue reader, which holds the namespace
+    if (!service.host_link.empty()) {
+      try {
+        Netlink().remove(service.host_link);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "faultline-sandbox: %s\n", e.what());
+      }
+    }
+    if (service.netns_fd >= 0) close(service.netns_fd);
+    if (service.report_fd >= 0) close(service.report_fd);
+    service.netns_fd = service.report_fd = -1;
   }
 
   void reap() {
@@ -232,25 +343,35 @@ class Agent {
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
       for (auto it = services_.begin(); it != services_.end(); ++it) {
+        if (it->second.shaping && it->second.shaping->reader() == pid) {
+          it->second.shaping->reader_ended();
+          break;
+        }
         if (it->second.pid != pid) continue;
         const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        send_message(kAgentControlFd, {{"event", "exited"}, {"service", it->first}, {"status", code}});
-        close(it->second.netns_fd);
+        // Released first: a start that follows the event finds nothing of this run in the way.
+        release(it->second);
+        const std::string name = it->first;
         services_.erase(it);
+        send_message(kAgentControlFd, {{"event", "exited"}, {"service", name}, {"status", code}});
         break;
       }
     }
   }
 
-  int own_netns_ = -1;
   int signal_fd_ = -1;
   std::map<std::string, RunningService> services_;
+  uint64_t links_made_ = 0;
+  Nftables bridge_nft_;                              // in the sandbox's namespace, where fl0 is
+  NetworkRequest wanted_;                            // the conditions in force
+  std::string drop_script_ = drop_table_script({});  // what the drop table holds
 };
 
 }  // namespace
 }  // namespace faultline::env::local
 
-int main() {
+int main(int argc, char** argv) {
+  if (argc == 2 && std::strcmp(argv[1], "delay") == 0) return faultline::env::local::run_delay_queue();
   try {
     faultline::env::local::Agent agent;
     return agent.run();

@@ -5,7 +5,17 @@
 //
 //   {"op": "start", "id": N, "service": {...}}  + [stdout fd, stderr fd]
 //        -> {"id": N, "ok": true, "pid": <pid in the sandbox>}  + [pidfd of the service's init]
-//   {"op": "nft", "id": N, "service": "name", "script": "..."}  -> {"id": N, "ok": true}
+//        A service that has exited can be started again (same state folder: layers, /tmp, /run,
+//        anonymous volumes), with the network conditions in force applied before it runs.
+//   {"op": "pause", "id": N, "service": "name"}   -> {"id": N, "ok": true}  once every process
+//        of the service is stopped (its init confirms)
+//   {"op": "resume", "id": N, "service": "name"}  -> {"id": N, "ok": true}  once continued
+//   {"op": "network", "id": N, "conditions": C}    -> {"id": N, "ok": true}  once C is in force
+//        in place of the conditions before, or {"error"} naming what failed (the conditions
+//        before are then put back). C (network_request.h):
+//          {"drops": [{"from": "10.213.0.2", "to": "10.213.0.3", "percent": 100}, ...],
+//           "delays": {"service": {"mean_ms": 100, "jitter_ms": 20}, ...},
+//           "bandwidths": {"service": <bits per second>, ...}}
 //   {"event": "ready"}                                the agent is up (first message)
 //   {"event": "exited", "service": "name", "status": S}   S: exit code, or 128 + signal
 #ifndef FAULTLINE_SRC_ENV_LOCAL_AGENT_PROTOCOL_H_

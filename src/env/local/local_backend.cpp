@@ -18,12 +18,14 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <thread>
 
 #include "agent_protocol.h"
 #include "enter.h"
+#include "network_request.h"
 #include "protocol.h"
 
 extern char** environ;
@@ -103,7 +105,7 @@ class LocalBackend : public Backend {
       ++index;
       Service& service = services_[name];
       service.spec = spec;
-      service.index = index;
+      names_.insert(name);
       service.address = "10.213." + std::to_string(index / 250) + "." + std::to_string(index % 250 + 1);
       std::tie(service.uid, service.gid) = resolve_user(spec.user, name);
       service.environment = spec.environment;
@@ -131,7 +133,6 @@ class LocalBackend : public Backend {
                         {"read_only", m.read_only}});
     }
     nlohmann::json spec = {{"name", name},
-                           {"index", service.index},
                            {"hostname", service.spec.hostname},
                            {"address", service.address},
                            {"hosts", hosts_},
@@ -187,12 +188,14 @@ class LocalBackend : public Backend {
   }
 
   void kill(const std::string& name) override { signal_init(name, SIGKILL); }
-  void pause(const std::string& name) override { signal_init(name, SIGUSR1); }
-  void resume(const std::string& name) override { signal_init(name, SIGUSR2); }
+  // Through the agent, which waits for the service's init to confirm.
+  void pause(const std::string& name) override { service_request("pause", name); }
+  void resume(const std::string& name) override { service_request("resume", name); }
 
-  void set_network_rules(const std::string& name, const std::string& nft_script) override {
+  void set_network(const NetworkConditions& conditions) override {
+    check_network_conditions(conditions, names_);
     std::vector<int> fds;
-    request({{"op", "nft"}, {"service", name}, {"script", nft_script}}, {}, &fds);
+    request({{"op", "network"}, {"conditions", resolve(conditions).to_json()}}, {}, &fds);
   }
 
   std::string address(const std::string& name) const override { return service_of(name).address; }
@@ -243,7 +246,6 @@ class LocalBackend : public Backend {
  private:
   struct Service {
     ServiceSpec spec;
-    int index = 0;
     std::string address;
     uid_t uid = 0;
     gid_t gid = 0;
@@ -268,6 +270,41 @@ class LocalBackend : public Backend {
     auto it = services_.find(name);
     if (it == services_.end()) throw std::runtime_error("no service named \"" + name + "\"");
     return it->second;
+  }
+
+  void service_request(const char* op, const std::string& name) {
+    service_of(name);  // an unknown name is named as such
+    std::vector<int> fds;
+    request({{"op", op}, {"service", name}}, {}, &fds);
+  }
+
+  // The conditions as the agent takes them: cuts and losses per pair of addresses (a cut wins
+  // over a loss), delays and limits by service; what changes nothing is left out.
+  NetworkRequest resolve(const NetworkConditions& conditions) const {
+    std::map<std::pair<std::string, std::string>, int> percents;  // by (from, to) service
+    for (const NetworkConditions::Cut& cut : conditions.cuts) {
+      for (const std::string& from : cut.from) {
+        for (const std::string& to : cut.to) {
+          if (from != to) percents[{from, to}] = 100;
+        }
+      }
+    }
+    for (const NetworkConditions::Loss& loss : conditions.losses) {
+      if (loss.from == loss.to || loss.percent == 0) continue;
+      int& percent = percents[{loss.from, loss.to}];
+      percent = std::max(percent, loss.percent);
+    }
+    NetworkRequest request;
+    for (const auto& [pair, percent] : percents) {
+      request.drops.push_back({service_of(pair.first).address, service_of(pair.second).address, percent});
+    }
+    for (const NetworkConditions::Delay& delay : conditions.delays) {
+      if (delay.mean.count() > 0) request.delays[delay.service] = {delay.mean.count(), delay.jitter.count()};
+    }
+    for (const NetworkConditions::Bandwidth& bandwidth : conditions.bandwidths) {
+      request.bandwidths[bandwidth.service] = bandwidth.bits_per_second;
+    }
+    return request;
   }
 
   bool signal_init(const std::string& name, int sig) {
@@ -415,6 +452,7 @@ class LocalBackend : public Backend {
 
   ExitCallback on_exit_;
   std::map<std::string, Service> services_;
+  std::set<std::string> names_;
   std::string hosts_;
   pid_t agent_pid_ = -1;
   int agent_pidfd_ = -1;

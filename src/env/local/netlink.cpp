@@ -1,13 +1,23 @@
 #include "netlink.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/qdisc.h>
+#include <netlink/route/qdisc/tbf.h>
+#include <netlink/route/tc.h>
+#include <sched.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 
@@ -23,7 +33,31 @@ struct LinkDeleter {
 };
 using LinkPtr = std::unique_ptr<rtnl_link, LinkDeleter>;
 
+struct QdiscDeleter {
+  void operator()(rtnl_qdisc* qdisc) const { rtnl_qdisc_put(qdisc); }
+};
+using QdiscPtr = std::unique_ptr<rtnl_qdisc, QdiscDeleter>;
+
 }  // namespace
+
+void in_network_namespace(int netns_fd, const std::function<void()>& action) {
+  const int own = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (own < 0) throw std::runtime_error(std::string("cannot open this network namespace: ") + std::strerror(errno));
+  if (setns(netns_fd, CLONE_NEWNET) != 0) {
+    const int err = errno;
+    close(own);
+    throw std::runtime_error(std::string("setns: ") + std::strerror(err));
+  }
+  try {
+    action();
+  } catch (...) {
+    setns(own, CLONE_NEWNET);
+    close(own);
+    throw;
+  }
+  setns(own, CLONE_NEWNET);
+  close(own);
+}
 
 Netlink::Netlink() : socket_(nl_socket_alloc()) {
   if (socket_ == nullptr) throw std::runtime_error("netlink: cannot allocate a socket");
@@ -108,6 +142,66 @@ void Netlink::bring_up(const std::string& name) {
   LinkPtr change(rtnl_link_alloc());
   rtnl_link_set_flags(change.get(), IFF_UP);
   check(rtnl_link_change(socket_, current.get(), change.get(), 0), "bring up " + name);
+}
+
+void Netlink::set_mac_address(const std::string& name, const std::string& mac) {
+  rtnl_link* link = nullptr;
+  check(rtnl_link_get_kernel(socket_, 0, name.c_str(), &link), "find " + name);
+  LinkPtr current(link);
+  nl_addr* address = nullptr;
+  check(nl_addr_parse(mac.c_str(), AF_LLC, &address), "parse " + mac);
+  LinkPtr change(rtnl_link_alloc());
+  rtnl_link_set_addr(change.get(), address);
+  nl_addr_put(address);
+  check(rtnl_link_change(socket_, current.get(), change.get(), 0), "set the address of " + name);
+}
+
+void Netlink::remove(const std::string& name) {
+  rtnl_link* link = nullptr;
+  if (rtnl_link_get_kernel(socket_, 0, name.c_str(), &link) < 0) return;
+  LinkPtr current(link);
+  const int rc = rtnl_link_delete(socket_, current.get());
+  if (rc != -NLE_NODEV && rc != -NLE_OBJ_NOTFOUND) check(rc, "delete " + name);
+}
+
+int Netlink::ifindex(const std::string& name) {
+  rtnl_link* link = nullptr;
+  check(rtnl_link_get_kernel(socket_, 0, name.c_str(), &link), "find " + name);
+  const int index = rtnl_link_get_ifindex(link);
+  rtnl_link_put(link);
+  return index;
+}
+
+void Netlink::limit_rate(const std::string& name, uint64_t bits_per_second) {
+  // libnl's tbf takes bytes per second as an int: 17 Gbit/s at most.
+  constexpr uint64_t kMaxBytesPerSecond = INT32_MAX;
+  const uint64_t bytes_per_second = std::max<uint64_t>(bits_per_second / 8, 1);
+  if (bytes_per_second > kMaxBytesPerSecond) {
+    throw std::runtime_error("a bandwidth of " + std::to_string(bits_per_second) +
+                             " bits per second is above what tbf takes (17 Gbit/s)");
+  }
+  // The bucket lets a few full-size packets pass at once (less and nothing the size of the MTU
+  // could ever leave); the queue holds 200 ms of traffic, as a real link's buffer would.
+  constexpr uint64_t kMinBucket = 4 * 1514;
+  const uint64_t bucket = std::max<uint64_t>(bytes_per_second / 100, kMinBucket);
+  const uint64_t limit = std::max<uint64_t>(bytes_per_second / 5, 2 * bucket);
+  QdiscPtr qdisc(rtnl_qdisc_alloc());
+  rtnl_tc_set_ifindex(TC_CAST(qdisc.get()), ifindex(name));
+  rtnl_tc_set_parent(TC_CAST(qdisc.get()), TC_H_ROOT);
+  rtnl_tc_set_handle(TC_CAST(qdisc.get()), TC_HANDLE(1, 0));
+  check(rtnl_tc_set_kind(TC_CAST(qdisc.get()), "tbf"), "tbf on " + name);
+  rtnl_qdisc_tbf_set_limit(qdisc.get(), static_cast<int>(std::min<uint64_t>(limit, INT32_MAX)));
+  rtnl_qdisc_tbf_set_rate(qdisc.get(), static_cast<int>(bytes_per_second),
+                          static_cast<int>(std::min<uint64_t>(bucket, INT32_MAX)), 0);
+  check(rtnl_qdisc_add(socket_, qdisc.get(), NLM_F_CREATE | NLM_F_REPLACE), "set a tbf qdisc on " + name);
+}
+
+void Netlink::unlimit_rate(const std::string& name) {
+  QdiscPtr qdisc(rtnl_qdisc_alloc());
+  rtnl_tc_set_ifindex(TC_CAST(qdisc.get()), ifindex(name));
+  rtnl_tc_set_parent(TC_CAST(qdisc.get()), TC_H_ROOT);
+  const int rc = rtnl_qdisc_delete(socket_, qdisc.get());
+  if (rc != -NLE_OBJ_NOTFOUND && rc != -NLE_INVAL) check(rc, "remove the qdisc of " + name);
 }
 
 }  // namespace faultline::env::local

@@ -88,11 +88,6 @@ bool is_directory(const std::string& path) {
   return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-// The host's file system as the service's root: a tmpfs with one overlay per top-level folder of
-// the host (the kernel refuses "/" itself as a lower layer inside a user namespace: its submounts
-// are locked), the host's symbolic links, and fresh /proc, /tmp, /run. What the service writes lands
-// in the overlays' upper layers in the sandbox's tmpfs: it survives a restart of the service, never
-// reaches the host, and is gone with the sandbox.
 // A mount point the service needs inside the host's tree (a volume's target, /etc/hosts).
 struct MountPoint {
   std::string path;
@@ -118,6 +113,12 @@ void prepare_mount_points(const std::vector<MountPoint>& points, const std::stri
   }
 }
 
+// The host's file system as the service's root: a tmpfs with one overlay per top-level folder of
+// the host (the kernel refuses "/" itself as a lower layer inside a user namespace: its submounts
+// are locked), the host's symbolic links, a fresh /proc, and /tmp and /run of its own. What the
+// service writes lands in its state folder in the sandbox's tmpfs (the overlays' upper layers,
+// tmp/ and run/): it survives a restart of the service, as in a restarted container, never reaches
+// the host, and is gone with the sandbox.
 void build_root(const ServiceLaunch& launch, const std::string& root) {
   std::vector<MountPoint> points = {{"/etc/hosts", false}, {"/etc/hostname", false}};
   for (const ServiceMount& m : launch.mounts) {
@@ -172,8 +173,12 @@ void build_root(const ServiceLaunch& launch, const std::string& root) {
   make_dir(root + "/dev/shm");
   do_mount("tmpfs", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
   bind("/sys", root + "/sys", false);
-  do_mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
-  do_mount("tmpfs", root + "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
+  for (const auto& [name, mode] : {std::pair{"tmp", 01777}, std::pair{"run", 0755}}) {
+    const std::string kept = launch.state_dir + "/" + name;
+    make_dir(kept);
+    if (chmod(kept.c_str(), static_cast<mode_t>(mode)) != 0) fail("chmod " + kept);  // mkdir's mode is masked
+    bind(kept, root + "/" + name, false);
+  }
   // proc of the service's own PID namespace; mounted before the host's /proc goes out of sight,
   // since the kernel allows a new proc in a user namespace only where one is fully visible.
   do_mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
@@ -270,7 +275,12 @@ pid_t start_command(const ServiceLaunch& launch, const sigset_t& original_mask) 
   return pid;
 }
 
-[[noreturn]] void supervise(pid_t command) {
+void acknowledge(int report_fd, char byte) {
+  const ssize_t ignored = write(report_fd, &byte, 1);
+  (void)ignored;
+}
+
+[[noreturn]] void supervise(pid_t command, int report_fd) {
   sigset_t all;
   sigfillset(&all);
   int status = 0;
@@ -292,8 +302,16 @@ pid_t start_command(const ServiceLaunch& launch, const sigset_t& original_mask) 
         }
         break;
       }
-      case SIGUSR1: kill(-1, SIGSTOP); break;
-      case SIGUSR2: kill(-1, SIGCONT); break;
+      // Once kill(2) returns, no process of the service runs user code again until continued;
+      // the agent waits for this byte to say that the service is paused (or continued).
+      case SIGUSR1:
+        kill(-1, SIGSTOP);
+        acknowledge(report_fd, kPausedByte);
+        break;
+      case SIGUSR2:
+        kill(-1, SIGCONT);
+        acknowledge(report_fd, kResumedByte);
+        break;
       case SIGTERM:
       case SIGINT:
       case SIGHUP:
@@ -328,11 +346,10 @@ void run_service_init(const ServiceLaunch& launch, int go_fd, int report_fd) {
   report += "\n";
   const ssize_t ignored = write(report_fd, report.data(), report.size());
   (void)ignored;
-  close(report_fd);
   close(launch.stdout_fd);
   close(launch.stderr_fd);
   if (command < 0) _exit(125);
-  supervise(command);
+  supervise(command, report_fd);
 }
 
 }  // namespace faultline::env::local

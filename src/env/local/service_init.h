@@ -22,7 +22,7 @@ struct ServiceMount {
 struct ServiceLaunch {
   std::string name;
   std::string hostname;
-  std::string state_dir;  // the service's folder in the sandbox's tmpfs (layers, root, hosts file)
+  std::string state_dir;  // the service's folder in the sandbox's tmpfs (layers, tmp, run, root, hosts file)
   std::string hosts_file;  // the text of /etc/hosts
   std::vector<std::string> argv;
   std::vector<std::string> environment;  // KEY=VALUE
@@ -34,13 +34,18 @@ struct ServiceLaunch {
   int stderr_fd = -1;
 };
 
+// What the service init writes to its report descriptor once every process of the service is
+// stopped (after SIGUSR1) or continued (after SIGUSR2).
+inline constexpr char kPausedByte = 'P';
+inline constexpr char kResumedByte = 'R';
+
 // Runs as pid 1 of the service's PID namespace and never returns. It waits for a byte on `go_fd`
 // (the agent has set up the network by then), builds the root file system, starts the command and
 // writes one line to `report_fd`: "OK" or "ERR <reason>". Then it reaps children and forwards
 // signals: SIGTERM, SIGINT, SIGHUP and SIGQUIT go to the command; SIGUSR1 stops (SIGSTOP) and
-// SIGUSR2 continues (SIGCONT) every process of the service. When the command exits, every other
-// process of the service is killed and the init exits with the command's status (128 + signal for
-// a signal).
+// SIGUSR2 continues (SIGCONT) every process of the service, each acknowledged by one byte on
+// `report_fd` (kPausedByte, kResumedByte). When the command exits, every other process of the
+// service is killed and the init exits with the command's status (128 + signal for a signal).
 [[noreturn]] void run_service_init(const ServiceLaunch& launch, int go_fd, int report_fd);
 
 }  // namespace faultline::env::local
