@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--faults", fault_kinds,
                       "Faults to inject: none, all, network, node, clock, or kinds (partition, clog, loss, latency, "
                       "bandwidth, pause, kill, stop, clock, custom), comma-separated (default: network,pause,custom)");
-  run_cmd->add_option("--fault-rate", fault_rate, "Mean faults started per minute of driver phase (default 6)")
+  run_cmd->add_option("--fault-rate", fault_rate, "Mean faults started per minute of driver phase (default 10)")
       ->check(CLI::NonNegativeNumber);
   run_cmd->add_flag("--quiet", quiet, "Print only the summary");
 

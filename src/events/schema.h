@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -190,14 +191,14 @@ struct FaultStarted {
   int timeline = 0;
   int fault = 0;     // the fault's number in the timeline; its fault_ended has the same
   std::string name;  // partition, clog, loss, latency, bandwidth, pause, kill, stop, clock, custom
-  std::string type;  // network, node, clock
+  std::string type;  // network, node, clock (written as "fault_type": "type" is the event's)
   std::vector<std::string> affected_nodes;
   double max_duration_ms = 0;
   Json details;  // partition groups, asymmetric, drop rate, latency mean/deviation in ms, ...
 
   template <typename Self, typename Visit>
   static void visit(Self& e, Visit&& v) {
-    v("timeline", e.timeline); v("fault", e.fault); v("name", e.name); v("type", e.type);
+    v("timeline", e.timeline); v("fault", e.fault); v("name", e.name); v("fault_type", e.type);
     v("affected_nodes", e.affected_nodes); v("max_duration_ms", e.max_duration_ms); v("details", e.details);
   }
 };
@@ -274,6 +275,11 @@ struct RunFinished {
   }
 };
 
+
+// Every event type, for whoever must handle them all (tests, documentation).
+using AllEvents = std::tuple<RunStarted, TimelineStarted, TemplateListed, ServiceChanged, SetupComplete, PhaseEntered,
+                             CommandStarted, CommandFinished, SdkLine, SdkInvalid, StopFaults, FaultStarted, FaultEnded,
+                             FaultUnavailable, HistoryChecked, TimelineFinished, RunFinished>;
 
 // `j[key]` when it holds a T, else `fallback`: never throws, whatever `j` is.
 template <typename T>

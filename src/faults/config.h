@@ -15,7 +15,7 @@ namespace faultline::faults {
 
 struct FaultConfig {
   std::set<FaultKind> kinds;  // those that may be injected; empty: none
-  double rate_per_minute = 6;  // mean starts per minute of driver phase
+  double rate_per_minute = 10;  // mean starts per minute of driver phase
   Duration min_duration{2000};
   Duration max_duration{10000};
   std::vector<std::string> targets;  // empty: every service that holds no test template

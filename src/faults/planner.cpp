@@ -24,6 +24,24 @@ Slot slot_of(FaultKind kind) {
 
 constexpr int64_t kMinGapMs = 200, kMaxGapMs = 10 * 60 * 1000;
 
+// How often a kind is drawn, relative to the others: the faults that make requests fail (a node cut
+// off or frozen) come most, as in Jepsen's nemeses; a slow or thin link less.
+int weight(FaultKind kind) {
+  switch (kind) {
+    case FaultKind::partition: return 3;
+    case FaultKind::clog:
+    case FaultKind::loss:
+    case FaultKind::pause:
+    case FaultKind::kill:
+    case FaultKind::custom: return 2;
+    case FaultKind::latency:
+    case FaultKind::bandwidth:
+    case FaultKind::stop:
+    case FaultKind::clock: return 1;
+  }
+  return 1;
+}
+
 }  // namespace
 
 FaultPlanner::FaultPlanner(uint64_t seed, FaultConfig config, std::vector<std::string> targets,
@@ -140,7 +158,16 @@ std::optional<Fault> FaultPlanner::next_fault(const std::vector<Fault>& active, 
   const std::vector<FaultKind> kinds = candidates(active, unavailable);
   if (kinds.empty()) return std::nullopt;
   Fault fault;
-  fault.kind = kinds[below(kinds.size())];
+  int total = 0;
+  for (FaultKind kind : kinds) total += weight(kind);
+  int pick = static_cast<int>(below(static_cast<size_t>(total)));
+  for (FaultKind kind : kinds) {
+    pick -= weight(kind);
+    if (pick < 0) {
+      fault.kind = kind;
+      break;
+    }
+  }
   fault.duration = Duration(between(config_.min_duration.count(), config_.max_duration.count()));
   const std::vector<std::string> free = free_targets(fault.kind, active);
   const auto one_free = [&] { return free[below(free.size())]; };

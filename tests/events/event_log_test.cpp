@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <set>
+#include <tuple>
 #include <thread>
 
 #include "events/event_log.h"
@@ -93,6 +95,22 @@ TEST(Schema, EventsWriteTheirFieldsAndReadBack) {
   EXPECT_FALSE(l.contains("source"));
   EXPECT_EQ(read<SdkLine>(l).source.command, "first_x");
   EXPECT_EQ(Json(TemplateListed{1, "main", {"a"}}).at("template"), "main");
+}
+
+TEST(Schema, NoEventTypeHasAFieldTheLogWrites) {
+  std::set<std::string> types;
+  std::apply([&](auto... events) {
+    const auto check = [&](auto e) {
+      using Event = decltype(e);
+      EXPECT_TRUE(types.insert(std::string(Event::kType)).second) << Event::kType << " twice";
+      Event::visit(e, [&](std::string_view key, const auto&) {
+        EXPECT_NE(key, "t") << Event::kType;
+        EXPECT_NE(key, "type") << Event::kType;
+      });
+    };
+    (check(events), ...);
+  }, AllEvents{});
+  EXPECT_EQ(types.size(), std::tuple_size_v<AllEvents>);
 }
 
 TEST(Schema, FieldsOfTheWrongTypeReadAsTheirDefault) {

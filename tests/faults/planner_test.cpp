@@ -56,10 +56,16 @@ TEST(FaultPlanner, DrawsEveryEnabledKindWithinItsBounds) {
     EXPECT_LE(f->duration.count(), 3000);
     ASSERT_FALSE(f->nodes.empty());
     for (const std::string& node : f->nodes) {
-      if (f->kind != FaultKind::loss) EXPECT_NE(std::find(kTargets.begin(), kTargets.end(), node), kTargets.end()) << node;
+      if (f->kind != FaultKind::loss) {
+        EXPECT_NE(std::find(kTargets.begin(), kTargets.end(), node), kTargets.end()) << node;
+      }
     }
-    if (f->kind == FaultKind::loss) EXPECT_TRUE(f->percent >= 10 && f->percent <= 50);
-    if (f->kind == FaultKind::latency) EXPECT_LE(f->jitter, f->latency);
+    if (f->kind == FaultKind::loss) {
+      EXPECT_TRUE(f->percent >= 10 && f->percent <= 50);
+    }
+    if (f->kind == FaultKind::latency) {
+      EXPECT_LE(f->jitter, f->latency);
+    }
     if (f->kind == FaultKind::partition) shapes.insert(f->shape);
   }
   EXPECT_EQ(kinds, config.kinds);
@@ -123,8 +129,12 @@ TEST(FaultPlanner, NeverDrawsAConflictOrAnUnavailableKindOrADownNode) {
     const std::optional<Fault> f = planner.next_fault({paused, delayed}, {FaultKind::kill});
     ASSERT_TRUE(f);
     EXPECT_NE(f->kind, FaultKind::kill);
-    if (f->kind == FaultKind::pause) EXPECT_EQ(f->nodes, std::vector<std::string>{"b"});
-    if (f->kind == FaultKind::latency) EXPECT_EQ(f->nodes, std::vector<std::string>{"a"});
+    if (f->kind == FaultKind::pause) {
+      EXPECT_EQ(f->nodes, std::vector<std::string>{"b"});
+    }
+    if (f->kind == FaultKind::latency) {
+      EXPECT_EQ(f->nodes, std::vector<std::string>{"a"});
+    }
     const std::optional<Fault> g = planner.next_fault({}, {}, {"a"});
     ASSERT_TRUE(g);
     EXPECT_EQ(g->nodes, std::vector<std::string>{"b"}) << "a is down";
