@@ -1,0 +1,116 @@
+// The history readers: what each format's values become, the lines their errors name, and what a
+// reader that takes shortcuts could get wrong: escapes, line breaks inside strings, very long
+// values.
+#include <gtest/gtest.h>
+
+#include "check/parse.h"
+
+namespace faultline::check {
+namespace {
+
+// What parsing `text` throws as a ParseError: its message; "" when it parses.
+std::string error_of(const std::string& text, Format format, const std::string& name = "h") {
+  try {
+    parse_history(text, format, name);
+  } catch (const ParseError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+Value list(std::vector<Value> items) { return Value{std::move(items)}; }
+Value text(const std::string& s) { return Value{s}; }
+Value integer(int64_t i) { return Value{i}; }
+
+TEST(ParseEdn, StringEscapesAndLineBreaksInsideStrings) {
+  const History history = parse_history(R"({:process 0 :type :invoke :f :put :key "a\"b" :value "one\ntwo\\ \tx"}
+{:process 0 :type :ok :f :put :key "k" :value "first
+second"}
+{:process 1 :type :invoke :f :get})",
+                                        Format::edn, "h");
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history[0].key, "a\"b");
+  EXPECT_EQ(history[0].value, text("one\ntwo\\ \tx"));
+  EXPECT_EQ(history[1].value, text("first\nsecond"));
+  EXPECT_EQ(history[2].line, 4) << "the line break inside a string counts";
+  EXPECT_EQ(error_of("{:process 0 :type :ok :value \"a\nb\n", Format::edn), "h:3: unclosed string");
+}
+
+TEST(ParseEdn, ValuesOfEveryKind) {
+  const History history = parse_history(
+      "{:process 2, :type :ok, :f :read, :key 5, ; a comment\n"
+      " :value [1 -2 +3 4N nil true \"s\" :kw sym 1.5 #{7} (8) {:a 1} #_99 []]}\n"
+      "{:process 2 :type :invoke :f :read :key nil :value #_ignored 6}",
+      Format::edn, "h");
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].key, "5");
+  EXPECT_EQ(history[0].value, list({integer(1), integer(-2), integer(3), integer(4), Value{}, integer(1), text("s"),
+                                    text("kw"), text("sym"), text("1.5"), list({integer(7)}), list({integer(8)}),
+                                    text("{map}"), list({})}));
+  EXPECT_EQ(history[1].key, "") << "a nil key is the empty key";
+  EXPECT_EQ(history[1].value, integer(6));
+}
+
+TEST(ParseEdn, NonClientEventsAreSkippedAndOtherKeysIgnored) {
+  const History history = parse_history(
+      "[{:process :nemesis :type :info :f :start :value nil}\n"
+      " {:index 3 :time 1500 :process 0 :type :invoke :f :read \"process\" 9 :extra {:nested [1 2]}}]",
+      Format::edn, "h");
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(history[0].process, 0);
+  EXPECT_EQ(history[0].line, 2);
+}
+
+TEST(ParseEdn, ErrorsNameTheFileAndLine) {
+  EXPECT_EQ(error_of("{:process 0 :type :invoke :f :read}\n\n{:process 0\n :f :read}", Format::edn),
+            "h:3: an operation without :type");
+  EXPECT_EQ(error_of("{:process 99999999999999999999 :type :ok}", Format::edn), "h:1: bad number 99999999999999999999");
+  EXPECT_EQ(error_of("[{:process 0 :type :bogus}\n 5]", Format::edn), "h:1: unknown :type :bogus")
+      << "the first error of a collection's operations";
+  EXPECT_EQ(error_of("[{:process 0 :type :bogus}\n{:process 1 :type :ok]", Format::edn), "h:2: unexpected ']'")
+      << "a collection that is not EDN is reported as such, before its operations' errors";
+  EXPECT_EQ(error_of("{:process 0 :type :ok :f}", Format::edn), "h:1: a map needs a value for every key");
+  EXPECT_EQ(error_of("{:process 0 :type :ok} #_", Format::edn), "h:1: unexpected end of input");
+  EXPECT_EQ(error_of("{:process 0 :type :ok", Format::edn), "h:1: missing '}'");
+  EXPECT_EQ(error_of("{:process 0 :type :ok}\n:read", Format::edn), "h:2: expected a map of an operation");
+  EXPECT_EQ(error_of("{:type :bogus}", Format::edn, "dir: with a colon/h.edn"), "dir: with a colon/h.edn:1: unknown :type :bogus");
+  EXPECT_EQ(error_of("{:process 0}", Format::edn, "dir: with a colon/h.edn"), "dir: with a colon/h.edn:1: an operation without :type");
+}
+
+TEST(ParseEdn, VeryLongValues) {
+  const std::string value(1 << 20, 'x');
+  std::string items;
+  for (int i = 0; i < 100000; ++i) items += std::to_string(i) + " ";
+  const History history = parse_history("{:process 0 :type :invoke :f :append :value \"" + value + "\"}\n" +
+                                            "{:process 0 :type :ok :f :read :value [" + items + "]}\n",
+                                        Format::edn, "h");
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].value, text(value));
+  const auto& read = std::get<std::vector<Value>>(history[1].value.v);
+  ASSERT_EQ(read.size(), 100000u);
+  EXPECT_EQ(read.back(), integer(99999));
+}
+
+TEST(ParseJepsenLog, OperationsAmongOtherLogLines) {
+  const History history = parse_history(
+      "2017-03-02 10:00:00,000{GMT}\tINFO  [main] jepsen.core - Running test\n"
+      "INFO  jepsen.util - 3\t:invoke\t:cas\t[1 2]\n"
+      "INFO  jepsen.util - :nemesis\t:info\t:start\tnil\n"
+      "INFO  jepsen.util - 3  :ok :cas [1 2] and what follows the value\r\n"
+      "INFO  jepsen.util - 4\t:invoke\t:read\tnil",
+      Format::jepsen_log, "h");
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history[0].line, 2);
+  EXPECT_EQ(history[0].f, "cas");
+  EXPECT_EQ(history[0].value, list({integer(1), integer(2)}));
+  EXPECT_EQ(history[1].type, HistoryEvent::Type::ok);
+  EXPECT_EQ(history[1].value, list({integer(1), integer(2)}));
+  EXPECT_EQ(history[2].line, 5);
+  EXPECT_TRUE(history[2].value.is_nil());
+  EXPECT_EQ(error_of("INFO  jepsen.util - 0\t:ok\t:read\tnil\nINFO  jepsen.util - 3\t:ok\n", Format::jepsen_log),
+            "h:2: expected <process> :<type> :<f> <value>");
+  EXPECT_EQ(error_of("INFO  jepsen.util - 3\t:done\t:read\tnil\n", Format::jepsen_log), "h:1: unknown type :done");
+}
+
+}  // namespace
+}  // namespace faultline::check
