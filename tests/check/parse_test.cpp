@@ -1,6 +1,6 @@
 // The history readers: what each format's values become, the lines their errors name, and what a
 // reader that takes shortcuts could get wrong: escapes, line breaks inside strings, very long
-// values.
+// lines, lines of unusual shape.
 #include <gtest/gtest.h>
 
 #include "check/parse.h"
@@ -110,6 +110,68 @@ TEST(ParseJepsenLog, OperationsAmongOtherLogLines) {
   EXPECT_EQ(error_of("INFO  jepsen.util - 0\t:ok\t:read\tnil\nINFO  jepsen.util - 3\t:ok\n", Format::jepsen_log),
             "h:2: expected <process> :<type> :<f> <value>");
   EXPECT_EQ(error_of("INFO  jepsen.util - 3\t:done\t:read\tnil\n", Format::jepsen_log), "h:1: unknown type :done");
+}
+
+// A line of faultline's format as the SDK writes it, with the given operation members.
+std::string sdk_line(const std::string& members) { return "{\"faultline_history\":{" + members + "}}"; }
+
+std::string lines(const std::vector<std::string>& each) {
+  std::string text;
+  for (const std::string& line : each) text += line + "\n";
+  return text;
+}
+
+TEST(ParseFaultline, LinesAsTheSdkWritesThemAndOfAnyOtherShape) {
+  const History history = parse_history(
+      lines({sdk_line(R"("process":281474976710655,"type":"invoke","f":"put","time":12,"key":"k","value":"v")"),
+             R"({"sdk":"faultline","version":1})", "",
+             R"( { "faultline_history" : { "process" : -3 , "type" : "ok" , "f" : "put" } } )" "\r",
+             sdk_line(R"("process":1,"type":"ok","f":"get","value":"a\"b\\c\nd\u00e9")"),
+             sdk_line("\"process\":1,\"type\":\"ok\",\"f\":\"get\",\"value\":\"\xc3\xa9t\xc3\xa9\""),
+             sdk_line(R"("process":1,"type":"ok","f":"read","value":[1,[true,false],null,"x",1.5,[]],"key":null)"),
+             sdk_line(R"("process":1,"type":"ok","f":"read","key":7,"value":{"nested":1})"),
+             sdk_line(R"("process":1,"type":"fail","type":"info","f":"put","f":"append")"),
+             R"({"process":2,"type":"invoke","f":"get","key":"bare"})"}),
+      Format::faultline, "h");
+  ASSERT_EQ(history.size(), 8u);
+  EXPECT_EQ(history[0].process, 281474976710655);
+  EXPECT_EQ(history[0].key, "k");
+  EXPECT_EQ(history[0].value, text("v"));
+  EXPECT_EQ(history[1].line, 4) << "the header and the blank line are skipped, and counted";
+  EXPECT_EQ(history[1].process, -3);
+  EXPECT_FALSE(history[1].key.has_value());
+  EXPECT_TRUE(history[1].value.is_nil());
+  EXPECT_EQ(history[2].value, text("a\"b\\c\nd\xc3\xa9"));
+  EXPECT_EQ(history[3].value, text("\xc3\xa9t\xc3\xa9"));
+  EXPECT_EQ(history[4].value, list({integer(1), list({integer(1), integer(0)}), Value{}, text("x"), text("1.5"), list({})}));
+  EXPECT_FALSE(history[4].key.has_value());
+  EXPECT_EQ(history[5].key, "7");
+  EXPECT_TRUE(history[5].value.is_nil());
+  EXPECT_EQ(history[6].type, HistoryEvent::Type::info) << "a member given twice: the last one stands";
+  EXPECT_EQ(history[6].f, "append");
+  EXPECT_EQ(history[7].key, "bare");
+}
+
+TEST(ParseFaultline, ErrorsNameTheFileAndLine) {
+  const std::string first = sdk_line(R"("process":1,"type":"invoke","f":"read")");
+  const auto error_of_second = [&](const std::string& line) { return error_of(lines({first, line}), Format::faultline); };
+  EXPECT_EQ(error_of_second(sdk_line(R"("process":"1","type":"ok")")), "h:2: no integer process");
+  EXPECT_EQ(error_of_second(sdk_line(R"("process":1.0,"type":"ok")")), "h:2: no integer process");
+  EXPECT_EQ(error_of_second(sdk_line(R"("type":"ok")")), "h:2: no integer process");
+  EXPECT_EQ(error_of_second(sdk_line(R"("process":1,"type":"done")")), "h:2: type must be invoke, ok, fail or info");
+  for (const std::string& line : {sdk_line(R"("process":01,"type":"ok")"), sdk_line(R"("process":1,"type":"ok")") + " x",
+                                  sdk_line("\"process\":1,\"type\":\"ok\",\"value\":\"a\x01\""),
+                                  sdk_line("\"process\":1,\"type\":\"ok\",\"value\":\"\xff\""), std::string("[1]")}) {
+    EXPECT_EQ(error_of_second(line), "h:2: not a JSON object") << line;
+  }
+}
+
+TEST(ParseFaultline, VeryLongLine) {
+  const std::string value(1 << 20, 'x');
+  const History history = parse_history(lines({sdk_line(R"("process":1,"type":"invoke","f":"append","value":")" + value + "\"")}),
+                                        Format::faultline, "h");
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(history[0].value, text(value));
 }
 
 }  // namespace
