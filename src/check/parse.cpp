@@ -4,7 +4,6 @@
 #include <charconv>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string_view>
 
 namespace faultline::check {
@@ -592,6 +591,19 @@ History parse_faultline(std::string_view text, const std::string& name) {
   return history;
 }
 
+// The whole file: one read into a string of the file's size (a string grown as the file is read
+// cost as much as parsing it), then whatever more there is (a file that grew, a pipe).
+std::string read_text(std::ifstream& in, const std::filesystem::path& path) {
+  std::error_code unknown_size;
+  const uintmax_t size = std::filesystem::file_size(path, unknown_size);
+  std::string text(unknown_size ? 0 : size, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  std::array<char, 1 << 16> piece;
+  while (in.read(piece.data(), piece.size()) || in.gcount() > 0) text.append(piece.data(), static_cast<size_t>(in.gcount()));
+  return text;
+}
+
 }  // namespace
 
 ParseError::ParseError(const std::string& file, int line, const std::string& message)
@@ -630,9 +642,7 @@ History parse_history(const std::string& text, Format format, const std::string&
 History load_history(const std::filesystem::path& path, Format format) {
   std::ifstream in(path);
   if (!in) throw ParseError(path.string(), 0, "cannot read the file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_history(text.str(), format, path.string());
+  return parse_history(read_text(in, path), format, path.string());
 }
 
 }  // namespace faultline::check

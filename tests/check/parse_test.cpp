@@ -1,12 +1,19 @@
 // The history readers: what each format's values become, the lines their errors name, and what a
 // reader that takes shortcuts could get wrong: escapes, line breaks inside strings, very long
-// lines, lines of unusual shape.
+// lines, lines of unusual shape, values across the pieces a file is read in.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <thread>
 
 #include "check/parse.h"
+#include "subprocess.h"
 
 namespace faultline::check {
 namespace {
+
+namespace fs = std::filesystem;
 
 // What parsing `text` throws as a ParseError: its message; "" when it parses.
 std::string error_of(const std::string& text, Format format, const std::string& name = "h") {
@@ -172,6 +179,49 @@ TEST(ParseFaultline, VeryLongLine) {
                                         Format::faultline, "h");
   ASSERT_EQ(history.size(), 1u);
   EXPECT_EQ(history[0].value, text(value));
+}
+
+// About 300 KB of EDN, lines of every length up to 130 bytes.
+std::string long_history() {
+  std::string history;
+  for (int i = 0; history.size() < 300000; ++i) {
+    history += "{:process " + std::to_string(i % 7) + ", :type :invoke, :f :append, :key \"" + std::to_string(i % 10) +
+               "\", :value \"" + std::string(i % 97, 'v') + "\"}\n";
+  }
+  return history;
+}
+
+void expect_same_values(const History& loaded, const History& parsed) {
+  ASSERT_EQ(loaded.size(), parsed.size());
+  for (size_t i = 0; i < loaded.size(); ++i) {
+    EXPECT_EQ(loaded[i].value, parsed[i].value) << "line " << parsed[i].line;
+    EXPECT_EQ(loaded[i].line, parsed[i].line);
+  }
+}
+
+TEST(LoadHistory, ReadsTheWholeFile) {
+  testing::TempDir dir;
+  const std::string history = long_history();
+  std::ofstream(dir.path() / "h.edn") << history;
+  expect_same_values(load_history(dir.path() / "h.edn", Format::automatic), parse_history(history, Format::edn, "h"));
+  try {
+    load_history(dir.path() / "missing.edn", Format::automatic);
+    FAIL();
+  } catch (const ParseError& e) {
+    EXPECT_EQ(std::string(e.what()), (dir.path() / "missing.edn").string() + ": cannot read the file");
+  }
+}
+
+// A pipe has no size to read at once: it is read in pieces, which lines and values straddle.
+TEST(LoadHistory, ReadsAPipeWholeInPieces) {
+  testing::TempDir dir;
+  const fs::path fifo = dir.path() / "h.fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const std::string history = long_history();
+  std::thread writer([&] { std::ofstream(fifo) << history; });
+  const History loaded = load_history(fifo, Format::edn);
+  writer.join();
+  expect_same_values(loaded, parse_history(history, Format::edn, "h"));
 }
 
 }  // namespace
