@@ -184,9 +184,8 @@ int env_fault(const ProjectArgs& args, const FaultWords& words) {
   std::vector<int> fds;
   const std::string name = args.name();
   std::vector<std::string> services;
-  for (const nlohmann::json& s : env_control_request(name, {{"op", "ps"}}, &fds).at("services")) {
-    services.push_back(s.value("name", ""));
-  }
+  const nlohmann::json listed = env_control_request(name, {{"op", "ps"}}, &fds);
+  for (const nlohmann::json& s : listed.at("services")) services.push_back(s.value("name", ""));
   const faults::Fault fault = fault_from_words(words, services);
   const nlohmann::json reply = env_control_request(name, {{"op", "fault"}, {"fault", faults::to_json(fault)}}, &fds);
   fmt::print("in force: {} (fault {}); `faultline env fault heal` ends it\n", reply.value("applied", ""), reply.value("fault", 0));

@@ -123,7 +123,8 @@ void Injector::loop() {
     for (int id : due) end_one(id, "expired");
     if (injecting_ && now >= quiet_until_ && now >= next_start_) {
       start_next();
-      next_start_ = now + planner_.next_gap();
+      // From when it is in force: putting a node fault in force can take a while (a stop's grace).
+      next_start_ = Clock::now() + planner_.next_gap();
     }
     Clock::time_point wake = Clock::time_point::max();
     for (const auto& [id, running] : running_) wake = std::min(wake, running.ends);

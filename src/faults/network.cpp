@@ -1,6 +1,8 @@
 #include "network.h"
 
 #include <algorithm>
+#include <cmath>
+#include <map>
 #include <set>
 
 namespace faultline::faults {
@@ -24,6 +26,20 @@ void add_partition(const Fault& fault, env::NetworkConditions& conditions) {
       if (fault.one_way && !in(fault.groups.front(), a)) continue;
       conditions.cuts.push_back({{a}, {b}});
     }
+  }
+}
+
+// Overlapping loss faults on one pair drop as both would: a packet gets through only if neither drops
+// it. (The backend takes one loss per direction of a pair.)
+void merge_losses(env::NetworkConditions& conditions) {
+  std::map<std::pair<std::string, std::string>, double> kept;  // the chance a packet gets through
+  for (const auto& loss : conditions.losses) {
+    auto [it, inserted] = kept.try_emplace({loss.from, loss.to}, 1.0);
+    it->second *= 1.0 - loss.percent / 100.0;
+  }
+  conditions.losses.clear();
+  for (const auto& [pair, through] : kept) {
+    conditions.losses.push_back({pair.first, pair.second, static_cast<int>(std::lround((1.0 - through) * 100))});
   }
 }
 
@@ -58,6 +74,7 @@ env::NetworkConditions network_conditions(const std::vector<Fault>& faults, cons
       default: break;
     }
   }
+  merge_losses(conditions);
   return conditions;
 }
 

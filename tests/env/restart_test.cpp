@@ -12,13 +12,13 @@
 namespace faultline::env {
 namespace {
 
-// `keeper` appends a line to a file in /tmp, in /run, in a named volume and in its root at every
-// start, then serves; its health check is a TCP probe, so "healthy" means this run answers.
+// `keeper` appends a line to a file in /tmp, in /run, in a named volume, in a folder of its root and
+// at the top of its root at every start, then serves; its health check is a TCP probe, so "healthy" means this run answers.
 constexpr const char* kKeeper = R"(
 volumes: {data: {}}
 services:
   keeper:
-    command: ["/bin/sh", "-c", "mkdir -p /var/lib/x && for f in /tmp/runs /run/runs /data/runs /var/lib/x/runs; do echo run >> $$f; done && exec tcp_probe serve 7000"]
+    command: ["/bin/sh", "-c", "mkdir -p /var/lib/x && for f in /tmp/runs /run/runs /data/runs /var/lib/x/runs /runs; do echo run >> $$f; done && exec tcp_probe serve 7000"]
     volumes: ["data:/data", "${TCP_PROBE}:/usr/local/bin/tcp_probe:ro"]
     healthcheck: {test: ["CMD", "tcp_probe", "connect", "localhost", "7000", "1000"], interval: 30s}
   peer:
@@ -55,7 +55,7 @@ TEST_P(RestartTest, ServiceStartsAgainHealthyWithEverythingItWrote) {
   EXPECT_EQ(observer_.states("keeper"), (std::vector<ServiceState>{ServiceState::starting, ServiceState::healthy,
                                                                    ServiceState::exited, ServiceState::starting,
                                                                    ServiceState::healthy}));
-  for (const char* file : {"/tmp/runs", "/run/runs", "/data/runs", "/var/lib/x/runs"}) {
+  for (const char* file : {"/tmp/runs", "/run/runs", "/data/runs", "/var/lib/x/runs", "/runs"}) {
     EXPECT_EQ(run("keeper", {"cat", file}).output, "run\nrun\n") << file << " kept its first run's line";
   }
   EXPECT_TRUE(answers("peer", "keeper"));

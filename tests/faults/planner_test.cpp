@@ -228,6 +228,12 @@ TEST(NetworkConditions, LossLatencyAndBandwidth) {
   ASSERT_EQ(c.bandwidths.size(), 1u);
   EXPECT_EQ(c.bandwidths[0].bits_per_second, 256000u);
   EXPECT_TRUE(network_conditions({}, kServices).empty());
+  // Two losses on one pair drop as both would (the backend takes one loss per direction).
+  Fault again = pair;
+  again.percent = 50;
+  const env::NetworkConditions twice = network_conditions({pair, again}, kServices);
+  ASSERT_EQ(twice.losses.size(), 2u);
+  EXPECT_EQ(twice.losses[0].percent, 65) << "1 - 0.7 x 0.5";
 }
 
 TEST(FaultConfig, KindsAndSettingsFromTheCommandLineAndTheComposeFile) {

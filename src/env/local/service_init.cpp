@@ -113,8 +113,8 @@ void prepare_mount_points(const std::vector<MountPoint>& points, const std::stri
   }
 }
 
-// The host's file system as the service's root: a tmpfs with one overlay per top-level folder of
-// the host (the kernel refuses "/" itself as a lower layer inside a user namespace: its submounts
+// The host's file system as the service's root: a folder of its state with one overlay per
+// top-level folder of the host (the kernel refuses "/" itself as a lower layer inside a user namespace: its submounts
 // are locked), the host's symbolic links, a fresh /proc, and /tmp and /run of its own. What the
 // service writes lands in its state folder in the sandbox's tmpfs (the overlays' upper layers,
 // tmp/ and run/): it survives a restart of the service, as in a restarted container, never reaches
@@ -126,8 +126,12 @@ void build_root(const ServiceLaunch& launch, const std::string& root) {
   }
   const std::string layers = launch.state_dir + "/layers";
   make_dir(layers);
+  // The root folder itself is kept too: what the service writes at its top (etcd's default data
+  // dir is ./<name>.etcd in /) must survive a restart. A bind onto itself makes it a mount point,
+  // as pivot_root wants.
   make_dir(root);
-  do_mount("tmpfs", root, "tmpfs", MS_NOSUID, "mode=0755");
+  if (chmod(root.c_str(), 0755) != 0) fail("chmod " + root);
+  bind(root, root, false);
 
   DIR* dir = opendir("/");
   if (dir == nullptr) fail("read /");
