@@ -84,6 +84,27 @@ services:
   EXPECT_EQ(read_text("/proc/self/mountinfo"), mounts_before) << "mounts changed on the host";
 }
 
+// A delay's queue reader is a process of the sandbox like the services: it ends with the sandbox
+// when the runner is killed outright.
+TEST(TeardownOfNetworkConditions, ARunnerKilledOutrightLeavesNoQueueReader) {
+  TempDir dir;
+  std::ofstream(dir.path() / "compose.yaml") << "services:\n  slow: {command: sleep 31339}\n";
+  Child runner = start({DELAYED_ENVIRONMENT, (dir.path() / "compose.yaml").string(), "slow"}, {}, /*merge_stderr=*/true);
+  const std::string line = read_line(runner);
+  ASSERT_EQ(line.rfind("up ", 0), 0u) << line;
+  const pid_t agent = std::stoi(line.substr(3));
+  const std::string user_ns = namespace_of(agent, "user");
+  bool reader = false;
+  for (pid_t pid : processes_in("user", user_ns)) {
+    reader |= read_text("/proc/" + std::to_string(pid) + "/cmdline") == std::string("faultline-sandbox\0delay\0", 24);
+  }
+  ASSERT_TRUE(reader) << "the delay has its queue reader";
+
+  kill(runner.pid, SIGKILL);
+  EXPECT_EQ(wait_for(runner), 128 + SIGKILL);
+  EXPECT_TRUE(await_no_process_in(user_ns)) << "a process of the sandbox survived";
+}
+
 INSTANTIATE_TEST_SUITE_P(Env, Teardown, ::testing::Values(SIGINT, SIGTERM, SIGKILL),
                          [](const auto& info) { return std::string(sigabbrev_np(info.param)); });
 
