@@ -232,6 +232,20 @@ struct FaultUnavailable {
   }
 };
 
+// A node fault that could not be put in force (its service had ended meanwhile, say).
+struct FaultFailed {
+  static constexpr std::string_view kType = "fault_failed";
+  int timeline = 0;
+  std::string name;
+  std::vector<std::string> affected_nodes;
+  std::string reason;
+
+  template <typename Self, typename Visit>
+  static void visit(Self& e, Visit&& v) {
+    v("timeline", e.timeline); v("name", e.name); v("affected_nodes", e.affected_nodes); v("reason", e.reason);
+  }
+};
+
 struct HistoryChecked {
   static constexpr std::string_view kType = "history_checked";
   int timeline = 0;
@@ -279,7 +293,7 @@ struct RunFinished {
 // Every event type, for whoever must handle them all (tests, documentation).
 using AllEvents = std::tuple<RunStarted, TimelineStarted, TemplateListed, ServiceChanged, SetupComplete, PhaseEntered,
                              CommandStarted, CommandFinished, SdkLine, SdkInvalid, StopFaults, FaultStarted, FaultEnded,
-                             FaultUnavailable, HistoryChecked, TimelineFinished, RunFinished>;
+                             FaultUnavailable, FaultFailed, HistoryChecked, TimelineFinished, RunFinished>;
 
 // `j[key]` when it holds a T, else `fallback`: never throws, whatever `j` is.
 template <typename T>

@@ -105,7 +105,13 @@ void Injector::start_next() {
       observer_.on_fault_started(id, *fault);
       return;
     } catch (const std::exception& e) {
-      // A kind this machine cannot offer is said once and not drawn again; draw another.
+      // A node fault fails when its service ended meanwhile: another will do. A network or clock
+      // fault fails for want of what the kernel or the backend offers: it is said once and not
+      // drawn again.
+      if (std::string(type_of(fault->kind)) == "node") {
+        observer_.on_fault_failed(*fault, e.what());
+        return;
+      }
       unavailable_.insert(fault->kind);
       observer_.on_fault_unavailable(fault->kind, e.what());
     }

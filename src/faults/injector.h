@@ -31,6 +31,8 @@ class FaultObserver {
                               const std::string& error) = 0;
   // A kind this machine cannot offer; it is not drawn again.
   virtual void on_fault_unavailable(FaultKind kind, const std::string& reason) = 0;
+  // A node fault that could not be put in force now (its service ended meanwhile, say).
+  virtual void on_fault_failed(const Fault& fault, const std::string& reason) = 0;
 };
 
 class Injector {

@@ -200,6 +200,10 @@ void Timeline::on_fault_unavailable(faults::FaultKind kind, const std::string& r
   log_.write(events::FaultUnavailable{plan_.index, faults::to_string(kind), reason});
 }
 
+void Timeline::on_fault_failed(const faults::Fault& fault, const std::string& reason) {
+  log_.write(events::FaultFailed{plan_.index, faults::to_string(fault.kind), fault.nodes, reason});
+}
+
 std::pair<int, int> Timeline::launch(const composer::TemplateCommand& command, const std::string& service) {
   const int id = ++invocations_;
   env::ExecRequest request;

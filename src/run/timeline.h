@@ -96,6 +96,7 @@ class Timeline final : public composer::CommandHost,
   void on_fault_ended(int id, const faults::Fault& fault, Duration lasted, const std::string& reason,
                       const std::string& error) override;
   void on_fault_unavailable(faults::FaultKind kind, const std::string& reason) override;
+  void on_fault_failed(const faults::Fault& fault, const std::string& reason) override;
 
  private:
   struct Invocation {
