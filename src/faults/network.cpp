@@ -12,17 +12,24 @@ bool in(const std::vector<std::string>& group, const std::string& name) {
   return std::find(group.begin(), group.end(), name) != group.end();
 }
 
-// A partition's groups may overlap (a bridge, a ring): two nodes are cut when no group holds both.
-// One way: only what the first group's nodes send to nodes they share no group with.
+// Whether a partition lets `a` reach `b`. Groups may overlap: a bridge's node is in both halves, and
+// two nodes reach each other when some group holds both. A ring's groups are views instead, one
+// per node (the node first): a node reaches only the nodes of its view.
+bool reaches(const Fault& fault, const std::string& a, const std::string& b) {
+  if (fault.shape == PartitionShape::ring) {
+    return std::any_of(fault.groups.begin(), fault.groups.end(),
+                       [&](const auto& view) { return !view.empty() && view.front() == a && in(view, b); });
+  }
+  return std::any_of(fault.groups.begin(), fault.groups.end(), [&](const auto& group) { return in(group, a) && in(group, b); });
+}
+
+// One way: only what the first group's nodes send to nodes they cannot reach is cut.
 void add_partition(const Fault& fault, env::NetworkConditions& conditions) {
   std::set<std::string> nodes;
   for (const auto& group : fault.groups) nodes.insert(group.begin(), group.end());
   for (const std::string& a : nodes) {
     for (const std::string& b : nodes) {
-      if (a == b) continue;
-      const bool together = std::any_of(fault.groups.begin(), fault.groups.end(),
-                                        [&](const auto& group) { return in(group, a) && in(group, b); });
-      if (together) continue;
+      if (a == b || reaches(fault, a, b)) continue;
       if (fault.one_way && !in(fault.groups.front(), a)) continue;
       conditions.cuts.push_back({{a}, {b}});
     }

@@ -135,10 +135,10 @@ void FaultPlanner::draw_partition(Fault& fault) {
       const size_t reach = majority / 2;
       fault.groups.clear();
       for (size_t i = 0; i < n; ++i) {
-        std::vector<std::string> seen;
+        std::vector<std::string> seen = {nodes[i]};  // its own view: the node first
         for (size_t k = 0; k < n; ++k) {
           const size_t distance = std::min((k + n - i) % n, (i + n - k) % n);
-          if (distance <= reach) seen.push_back(nodes[k]);
+          if (k != i && distance <= reach) seen.push_back(nodes[k]);
         }
         fault.groups.push_back(seen);
       }

@@ -103,11 +103,15 @@ TEST(FaultPlanner, PartitionShapesCutWhomTheySay) {
       case PartitionShape::ring: {
         ASSERT_EQ(f.groups.size(), 5u);
         std::set<std::set<std::string>> distinct;
+        std::set<std::string> owners;
         for (const auto& g : f.groups) {
           EXPECT_GE(g.size(), 3u) << "each node sees a majority";
           distinct.insert(std::set<std::string>(g.begin(), g.end()));
+          owners.insert(g.front());
         }
         EXPECT_EQ(distinct.size(), 5u) << "no two nodes see the same majority";
+        EXPECT_EQ(owners.size(), 5u) << "one view per node, the node first";
+        EXPECT_FALSE(network_conditions({f}, kServices).cuts.empty()) << "a ring cuts the far nodes";
         break;
       }
     }
