@@ -109,7 +109,7 @@ int env_up(const ProjectArgs& args, env::Duration timeout) {
       for (const auto& [service, spec] : environment.project().services) {
         const env::ServiceStatus status = environment.status(service);
         services.push_back({{"name", service},
-                            {"state", env::to_string(status.state)},
+                            {"state", status.paused ? "paused" : env::to_string(status.state)},
                             {"address", environment.backend().address(service)},
                             {"exit_status", status.exit_status ? nlohmann::json(*status.exit_status) : nlohmann::json()}});
       }

@@ -127,3 +127,63 @@ TEST(CommandLine, EverySubcommandTakesComposesArgumentForms) {
 
 }  // namespace
 }  // namespace faultline::testing
+
+namespace faultline::testing {
+namespace {
+
+// `faultline env fault`: faults by hand in a running environment, on real traffic.
+TEST(CommandLine, FaultsByHandTakeHoldAndHeal) {
+  TempDir dir;
+  std::ofstream(dir.path() / "compose.yaml")
+      << "x-probe: &probe\n  command: [\"tcp_probe\", \"serve\", \"7000\"]\n"
+         "  volumes: [\"" << TCP_PROBE << ":/usr/local/bin/tcp_probe:ro\"]\n"
+         "services:\n  a: *probe\n  b: *probe\n  c: *probe\n";
+  Child up = start({FAULTLINE_BIN, "env", "up", "-f", (dir.path() / "compose.yaml").string(), "-p", "by-hand"},
+                   {{"FAULTLINE_SANDBOX_AGENT", SANDBOX_AGENT}}, /*merge_stderr=*/true);
+  std::string line, log;
+  do {
+    line = read_line(up);
+    log += line + "\n";
+  } while (!line.empty() && line.find("is up") == std::string::npos);
+  ASSERT_NE(line.find("is up"), std::string::npos) << log;
+  std::string out;
+  const auto reaches = [&](const std::string& from, const std::string& to) {
+    std::string ignored;
+    return faultline({"env", "exec", "-p", "by-hand", from, "tcp_probe", "connect", to, "7000", "500"}, &ignored) == 0;
+  };
+  ASSERT_TRUE(reaches("a", "b") && reaches("a", "c"));
+
+  EXPECT_EQ(faultline({"env", "fault", "-p", "by-hand", "partition", "a", "--from", "b"}, &out), 0) << out;
+  EXPECT_NE(out.find("in force: partition (isolated) a | b"), std::string::npos) << out;
+  EXPECT_FALSE(reaches("a", "b"));
+  EXPECT_FALSE(reaches("b", "a"));
+  EXPECT_TRUE(reaches("a", "c")) << "only b is cut from a";
+  EXPECT_EQ(faultline({"env", "fault", "-p", "by-hand", "pause", "c"}, &out), 0) << out;
+  EXPECT_FALSE(reaches("b", "c"));
+  EXPECT_EQ(faultline({"env", "ps", "-p", "by-hand"}, &out), 0);
+  EXPECT_NE(out.find("paused"), std::string::npos) << out;
+  EXPECT_NE(out.find("FAULTS IN FORCE"), std::string::npos) << out;
+  EXPECT_NE(out.find("pause c"), std::string::npos) << out;
+
+  EXPECT_EQ(faultline({"env", "fault", "-p", "by-hand", "heal"}, &out), 0) << out;
+  EXPECT_NE(out.find("healed: pause c"), std::string::npos) << out;
+  EXPECT_TRUE(reaches("a", "b"));
+  EXPECT_TRUE(reaches("b", "c"));
+  EXPECT_EQ(faultline({"env", "ps", "-p", "by-hand"}, &out), 0);
+  EXPECT_EQ(out.find("FAULTS IN FORCE"), std::string::npos) << out;
+
+  // Wrong words get a clear message and change nothing.
+  EXPECT_EQ(faultline({"env", "fault", "-p", "by-hand", "partition", "nobody"}, &out), 2);
+  EXPECT_NE(out.find("no service named \"nobody\""), std::string::npos) << out;
+  EXPECT_EQ(faultline({"env", "fault", "-p", "by-hand", "loss", "a", "150%"}, &out), 2);
+  EXPECT_NE(out.find("percentage"), std::string::npos) << out;
+  EXPECT_EQ(faultline({"env", "fault", "-p", "by-hand", "meteor", "a"}, &out), 2);
+  EXPECT_NE(out.find("unknown fault \"meteor\""), std::string::npos) << out;
+  EXPECT_TRUE(reaches("a", "b"));
+
+  EXPECT_EQ(faultline({"env", "down", "-p", "by-hand"}, &out), 0) << out;
+  EXPECT_EQ(wait_for(up), 0);
+}
+
+}  // namespace
+}  // namespace faultline::testing

@@ -87,28 +87,6 @@ TEST(RunExit, TwoForABadTemplateNamingTheFile) {
 }
 
 // Waits (bounded, on inotify) until the run's events.jsonl has a line containing `text`.
-bool wait_for_event(const std::filesystem::path& events, const std::string& text) {
-  const int fd = inotify_init1(IN_CLOEXEC);
-  inotify_add_watch(fd, events.parent_path().c_str(), IN_MODIFY | IN_CREATE);
-  bool found = false;
-  for (int round = 0; round < 200 && !found; ++round) {
-    std::ifstream in(events);
-    std::stringstream all;
-    all << in.rdbuf();
-    found = all.str().find(text) != std::string::npos;
-    if (!found) {
-      pollfd pfd{fd, POLLIN, 0};
-      if (poll(&pfd, 1, 100) > 0) {
-        char buffer[4096];
-        const ssize_t ignored = read(fd, buffer, sizeof buffer);
-        (void)ignored;
-      }
-    }
-  }
-  close(fd);
-  return found;
-}
-
 TEST(RunExit, InterruptedRunTearsDownReportsAndExits130) {
   SyntheticTemplate t;
   t.command("parallel_driver_slow", "sleep 1000");

@@ -3,12 +3,15 @@
 #ifndef FAULTLINE_TESTS_RUN_RUN_SUPPORT_H_
 #define FAULTLINE_TESTS_RUN_RUN_SUPPORT_H_
 
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -16,6 +19,29 @@
 #include "subprocess.h"
 
 namespace faultline::testing {
+
+// Waits (at most `rounds` x 100 ms) until the run's events.jsonl holds `text`.
+inline bool wait_for_event(const std::filesystem::path& events, const std::string& text, int rounds = 200) {
+  const int fd = inotify_init1(IN_CLOEXEC);
+  inotify_add_watch(fd, events.parent_path().c_str(), IN_MODIFY | IN_CREATE);
+  bool found = false;
+  for (int round = 0; round < rounds && !found; ++round) {
+    std::ifstream in(events);
+    std::stringstream all;
+    all << in.rdbuf();
+    found = all.str().find(text) != std::string::npos;
+    if (!found) {
+      pollfd pfd{fd, POLLIN, 0};
+      if (poll(&pfd, 1, 100) > 0) {
+        char buffer[4096];
+        const ssize_t ignored = read(fd, buffer, sizeof buffer);
+        (void)ignored;
+      }
+    }
+  }
+  close(fd);
+  return found;
+}
 
 // One command invocation as the run recorded it.
 struct Invocation {
