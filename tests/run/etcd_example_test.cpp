@@ -50,7 +50,8 @@ TEST(EtcdExample, TutorialPropertiesPassUnderFaultsAndNothingIsLeft) {
   TempDir dir;
   const auto out = dir.path() / "run";
   std::string output;
-  const int status = run(run_args(out, {"--duration", "2m", "--timeline", "30s", "--seed", "2026", "--faults", "all"}),
+  const int status = run(run_args(out, {"--duration", "2m", "--timeline", "30s", "--seed", "2026", "--faults", "all",
+                                        "--fault-rate", "20"}),
                          kExampleEnvironment, &output);
   RunRecord r;
   SyntheticTemplate::read_into(out, r);
