@@ -12,6 +12,7 @@
 #include "check/parse.h"
 #include "env/compose.h"
 #include "report/history_drawing.h"
+#include "report/inert_text.h"
 #include "run/exit_status.h"
 
 namespace faultline::cli {
@@ -19,17 +20,13 @@ namespace {
 
 using check::Operation;
 
-// Long values (a kv value after hundreds of appends) shortened for a terminal line: their start,
-// and their end, where the latest appends are; --json and --html keep them whole.
-std::string shorten(const std::string& text) {
-  constexpr size_t kHead = 24, kTail = 72;
-  if (text.size() <= kHead + kTail + 16) return text;
-  return fmt::format("{} ...({} characters)... {}", text.substr(0, kHead), text.size() - kHead - kTail,
-                     text.substr(text.size() - kTail));
-}
+// Values come from the system under test: inert on the terminal, and long ones (a kv value after
+// hundreds of appends) shortened to their start and their end, where the latest appends are;
+// --json and --html keep them whole.
+std::string shown(const std::string& text) { return report::inert(text, {.max_bytes = 112}); }
 
 std::string describe(const check::Model& model, const Operation& op) {
-  return fmt::format("process {} {} (line {})", op.process, shorten(model.describe(op)), op.line);
+  return fmt::format("process {} {} (line {})", op.process, shown(model.describe(op)), op.line);
 }
 
 }  // namespace
@@ -37,14 +34,14 @@ std::string describe(const check::Model& model, const Operation& op) {
 int check_command(const CheckCommandOptions& options) {
   const std::unique_ptr<check::Model> model = check::make_model(options.model);
   if (!model) {
-    fmt::print(stderr, "faultline check: unknown model \"{}\" (models: {})\n", options.model, check::model_names());
+    fmt::print(stderr, "faultline check: unknown model \"{}\" (models: {})\n", shown(options.model), check::model_names());
     return run::kExitUsage;
   }
   check::Format format;
   try {
     format = check::parse_format(options.format);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "faultline check: {}\n", e.what());
+    fmt::print(stderr, "faultline check: {}\n", shown(e.what()));
     return run::kExitUsage;
   }
   check::CheckOptions check_options;
@@ -59,13 +56,13 @@ int check_command(const CheckCommandOptions& options) {
       ops = check::pair_operations(check::load_history(file, format));
       result = check::check_linearizability(ops, *model, check_options);
     } catch (const check::ParseError& e) {
-      fmt::print(stderr, "{}\n", e.what());
+      fmt::print(stderr, "{}\n", shown(e.what()));
       errors = true;
       continue;
     } catch (const std::exception& e) {
       // Messages of pairing and models start with "line N: ".
       const std::string what = e.what();
-      fmt::print(stderr, "{}:{}\n", file, what.rfind("line ", 0) == 0 ? what.substr(5) : " " + what);
+      fmt::print(stderr, "{}:{}\n", shown(file), shown(what.rfind("line ", 0) == 0 ? what.substr(5) : " " + what));
       errors = true;
       continue;
     }
@@ -89,11 +86,11 @@ int check_command(const CheckCommandOptions& options) {
       results.push_back(r);
     }
     if (ops.empty()) {
-      if (!options.json) fmt::print("{}: empty history\n", file);
+      if (!options.json) fmt::print("{}: empty history\n", shown(file));
       continue;
     }
     if (!options.json) {
-      fmt::print("{}: {}{} ({} operations, {} partition{}, {:.1f} ms)\n", file, check::to_string(result.verdict),
+      fmt::print("{}: {}{} ({} operations, {} partition{}, {:.1f} ms)\n", shown(file), check::to_string(result.verdict),
                  result.verdict == check::Verdict::unknown ? " (not decided within " + options.timeout + ")" : "",
                  result.operations, result.partitions, result.partitions == 1 ? "" : "s", result.seconds * 1000);
     }
@@ -113,7 +110,7 @@ int check_command(const CheckCommandOptions& options) {
         const size_t from = c.partial.size() > 10 ? c.partial.size() - 10 : 0;
         if (from > 0) fmt::print("    ... {} more before\n", from);
         for (size_t k = from; k < c.partial.size(); ++k) {
-          fmt::print("    {}. {}  => {}\n", k + 1, describe(*model, ops[c.partial[k]]), shorten(c.states[k]));
+          fmt::print("    {}. {}  => {}\n", k + 1, describe(*model, ops[c.partial[k]]), shown(c.states[k]));
         }
         for (size_t i : c.blocked) fmt::print("  cannot come next: {}\n", describe(*model, ops[i]));
       }
@@ -125,7 +122,8 @@ int check_command(const CheckCommandOptions& options) {
       undecided = true;
     }
   }
-  if (options.json) fmt::print("{}\n", results.dump(2));
+  // JSON escapes control characters itself; invalid UTF-8 becomes U+FFFD.
+  if (options.json) fmt::print("{}\n", results.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   if (errors) return run::kExitUsage;
   if (illegal) return run::kExitFailed;
   return undecided ? run::kExitUndecided : run::kExitPassed;

@@ -14,6 +14,7 @@
 #include "env/local/enter.h"
 #include "env/local/local_backend.h"
 #include "env_control.h"
+#include "report/inert_text.h"
 #include "faults/in_force.h"
 #include "run/exit_status.h"
 #include "signals.h"
@@ -21,28 +22,33 @@
 namespace faultline::cli {
 namespace {
 
-// Prints service output as compose does ("name | line") and state changes.
+using report::inert;
+
+// Prints service output as compose does ("name | line") and state changes. On a terminal the
+// services' own output passes through (colours from programs still work, as with compose); into a
+// file or a pipe it is made inert like everything else from the system under test.
 class TerminalObserver : public env::EnvironmentObserver {
  public:
-  explicit TerminalObserver(size_t width) : width_(width) {}
+  explicit TerminalObserver(size_t width) : width_(width), pass_through_(isatty(STDOUT_FILENO)) {}
   void on_output(const std::string& service, const char*, const std::string& line) override {
     std::lock_guard lock(mutex_);
-    fmt::print("{:<{}} | {}\n", service, width_, line);
+    fmt::print("{:<{}} | {}\n", inert(service), width_, pass_through_ ? line : inert(line, {.max_bytes = 1 << 20}));
     std::fflush(stdout);
   }
   void on_state(const std::string& service, env::ServiceState state, const std::string& detail) override {
     std::lock_guard lock(mutex_);
     if (state == env::ServiceState::exited) {
-      fmt::print(stderr, "faultline: {} exited with status {}\n", service, detail);
+      fmt::print(stderr, "faultline: {} exited with status {}\n", inert(service), inert(detail));
     } else if (state == env::ServiceState::unhealthy) {
-      fmt::print(stderr, "faultline: {} is unhealthy: {}\n", service, detail);
+      fmt::print(stderr, "faultline: {} is unhealthy: {}\n", inert(service), inert(detail, {.keep_newlines = true}));
     } else {
-      fmt::print(stderr, "faultline: {} is {}\n", service, env::to_string(state));
+      fmt::print(stderr, "faultline: {} is {}\n", inert(service), env::to_string(state));
     }
   }
 
  private:
   size_t width_;
+  bool pass_through_;
   std::mutex mutex_;
 };
 
@@ -51,7 +57,7 @@ class TerminalObserver : public env::EnvironmentObserver {
 env::Project ProjectArgs::load(bool print_warnings) const {
   env::Project project = env::load_project(files, directory, project_name);
   if (print_warnings) {
-    for (const std::string& warning : project.warnings) fmt::print(stderr, "warning: {}\n", warning);
+    for (const std::string& warning : project.warnings) fmt::print(stderr, "warning: {}\n", inert(warning));
   }
   return project;
 }
@@ -143,7 +149,7 @@ int env_up(const ProjectArgs& args, env::Duration timeout) {
     std::unique_lock lock(mutex);
     ended.wait(lock, [&] { return down_requested || signals.received() != 0; });
   } catch (const std::exception& e) {
-    if (!signals.received()) fmt::print(stderr, "faultline: {}\n", e.what());
+    if (!signals.received()) fmt::print(stderr, "faultline: {}\n", inert(e.what(), {.keep_newlines = true}));
     status = run::kExitUsage;
   }
   environment.down(env::Duration(signals.received() ? 3000 : 10000));
@@ -188,16 +194,17 @@ int env_fault(const ProjectArgs& args, const FaultWords& words) {
   for (const nlohmann::json& s : listed.at("services")) services.push_back(s.value("name", ""));
   const faults::Fault fault = fault_from_words(words, services);
   const nlohmann::json reply = env_control_request(name, {{"op", "fault"}, {"fault", faults::to_json(fault)}}, &fds);
-  fmt::print("in force: {} (fault {}); `faultline env fault heal` ends it\n", reply.value("applied", ""), reply.value("fault", 0));
+  fmt::print("in force: {} (fault {}); `faultline env fault heal` ends it\n", inert(reply.value("applied", "")),
+             reply.value("fault", 0));
   return run::kExitPassed;
 }
 
 int env_heal(const ProjectArgs& args) {
   std::vector<int> fds;
   const nlohmann::json reply = env_control_request(args.name(), {{"op", "heal"}}, &fds);
-  for (const auto& healed : reply.at("healed")) fmt::print("healed: {}\n", healed.get<std::string>());
+  for (const auto& healed : reply.at("healed")) fmt::print("healed: {}\n", inert(healed.get<std::string>()));
   if (reply.at("healed").empty()) fmt::print("no fault was in force\n");
-  for (const auto& error : reply.at("errors")) fmt::print(stderr, "faultline: {}\n", error.get<std::string>());
+  for (const auto& error : reply.at("errors")) fmt::print(stderr, "faultline: {}\n", inert(error.get<std::string>()));
   return reply.at("errors").empty() ? run::kExitPassed : run::kExitUsage;
 }
 
@@ -206,12 +213,12 @@ int env_ps(const ProjectArgs& args) {
   const nlohmann::json reply = env_control_request(args.name(), {{"op", "ps"}}, &fds);
   fmt::print("{:<20} {:<10} {:<15} {}\n", "SERVICE", "STATE", "ADDRESS", "EXIT");
   for (const nlohmann::json& s : reply.at("services")) {
-    fmt::print("{:<20} {:<10} {:<15} {}\n", s.value("name", ""), s.value("state", ""), s.value("address", ""),
+    fmt::print("{:<20} {:<10} {:<15} {}\n", inert(s.value("name", "")), s.value("state", ""), s.value("address", ""),
                s["exit_status"].is_null() ? "" : std::to_string(s["exit_status"].get<int>()));
   }
   const nlohmann::json faults = reply.value("faults", nlohmann::json::array());
   if (!faults.empty()) fmt::print("\nFAULTS IN FORCE\n");
-  for (const nlohmann::json& f : faults) fmt::print("{:<4} {}\n", f.value("fault", 0), f.value("description", ""));
+  for (const nlohmann::json& f : faults) fmt::print("{:<4} {}\n", f.value("fault", 0), inert(f.value("description", "")));
   return 0;
 }
 
@@ -224,7 +231,7 @@ int env_down(const ProjectArgs& args) {
     try {
       env_control_request(name, {{"op", "ps"}}, &fds);
     } catch (const std::exception&) {
-      fmt::print(stderr, "faultline: environment \"{}\" is down\n", name);
+      fmt::print(stderr, "faultline: environment \"{}\" is down\n", inert(name));
       return 0;
     }
     poll(nullptr, 0, 100);
@@ -234,10 +241,10 @@ int env_down(const ProjectArgs& args) {
 
 int validate(const ProjectArgs& args) {
   const env::Project project = args.load();
-  fmt::print("project {}: {} services ({})\n", project.name, project.services.size(),
+  fmt::print("project {}: {} services ({})\n", inert(project.name), project.services.size(),
              [&] {
                std::string files;
-               for (const auto& f : project.files) files += (files.empty() ? "" : ", ") + f.string();
+               for (const auto& f : project.files) files += (files.empty() ? "" : ", ") + inert(f.string());
                return files;
              }());
   const std::vector<composer::TestTemplate> templates = composer::find_templates(project);
@@ -247,17 +254,17 @@ int validate(const ProjectArgs& args) {
     return run::kExitUsage;
   }
   for (const composer::TestTemplate& tpl : templates) {
-    fmt::print("template {}:\n", tpl.name);
+    fmt::print("template {}:\n", inert(tpl.name));
     std::map<std::string, std::vector<std::string>> by_service;
     for (const composer::TemplateCommand& c : tpl.commands) by_service[c.service].push_back(c.name);
     for (const composer::TemplateFault& f : tpl.faults) by_service[f.service].push_back(f.name + " (custom fault)");
     for (const auto& [service, names] : by_service) {
       std::string list;
       for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
-      fmt::print("  {}: {}\n", service, list);
+      fmt::print("  {}: {}\n", inert(service), inert(list));
     }
     for (const composer::TemplateProblem& p : tpl.problems) {
-      fmt::print("  problem: {}: {}\n", p.path, p.message);
+      fmt::print("  problem: {}: {}\n", inert(p.path), inert(p.message));
       ++problems;
     }
   }

@@ -11,6 +11,7 @@
 #include "env.h"
 #include "faultline/version.h"
 #include "faults/config.h"
+#include "report/inert_text.h"
 #include "run.h"
 #include "run/exit_status.h"
 #include "run/run.h"
@@ -197,7 +198,7 @@ int main(int argc, char** argv) {
     if (report_cmd->parsed()) return report_command(report_dir);
     if (check_cmd->parsed()) return check_command(check_options);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "faultline: {}\n", e.what());
+    fmt::print(stderr, "faultline: {}\n", report::inert(e.what(), {.keep_newlines = true}));
     return run::kExitUsage;
   }
   return run::kExitUsage;

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "report/inert_text.h"
 #include "report/report.h"
 #include "run/exit_status.h"
 #include "run/run.h"
@@ -67,12 +68,15 @@ class StatusPrinter {
 };
 
 void print_properties(const std::vector<report::Property>& properties) {
+  // Names and types come from SDK lines: inert, and cut to the column.
+  const auto name_of = [](const report::Property& p) { return report::inert(p.id, {.max_bytes = 70, .keep_end = false}); };
   size_t width = 8;
-  for (const auto& p : properties) width = std::max(width, std::min<size_t>(p.id.size(), 70));
+  for (const auto& p : properties) width = std::max(width, name_of(p).size());
   fmt::print("\n{:<6} {:<20} {:<{}} {:>8} {:>8}\n", "STATUS", "TYPE", "PROPERTY", width, "PASSES", "FAILS");
   for (const auto& p : properties) {
-    fmt::print("{:<6} {:<20} {:<{}} {:>8} {:>8}\n", p.passed() ? "pass" : "FAIL", p.display_type + (p.builtin ? "*" : ""),
-               p.id.size() > 70 ? p.id.substr(0, 67) + "..." : p.id, width, p.passes, p.fails);
+    fmt::print("{:<6} {:<20} {:<{}} {:>8} {:>8}\n", p.passed() ? "pass" : "FAIL",
+               report::inert(p.display_type, {.max_bytes = 19, .keep_end = false}) + (p.builtin ? "*" : ""), name_of(p),
+               width, p.passes, p.fails);
   }
   const auto failing = std::count_if(properties.begin(), properties.end(), [](const auto& p) { return !p.passed(); });
   fmt::print("\n{} properties, {} failing (* built into faultline)\n", properties.size(), failing);
@@ -95,25 +99,28 @@ void print_faults(const run::RunResult& result) {
     total += n;
   }
   fmt::print("faults: {}\n", total == 0 ? "none" : fmt::format("{} ({})", total, counts));
-  for (const auto& [kind, reason] : result.unavailable) fmt::print("not available here: {} ({})\n", kind, reason);
-  for (const std::string& note : result.notes) fmt::print("note: {}\n", note);
+  for (const auto& [kind, reason] : result.unavailable) {
+    fmt::print("not available here: {} ({})\n", report::inert(kind), report::inert(reason));
+  }
+  for (const std::string& note : result.notes) fmt::print("note: {}\n", report::inert(note));
 }
 
 void print_verdict(const std::filesystem::path& directory, int status) {
-  fmt::print("run directory: {}\nexit status {}: {}\n", directory.string(), status, run::exit_status_meaning(status));
+  fmt::print("run directory: {}\nexit status {}: {}\n", report::inert(directory.string()), status,
+             run::exit_status_meaning(status));
 }
 
 }  // namespace
 
 int run_command(const run::RunConfig& config, bool quiet) {
   run::Run run(config);
-  for (const auto& w : run.project().warnings) fmt::print(stderr, "warning: {}\n", w);
+  for (const auto& w : run.project().warnings) fmt::print(stderr, "warning: {}\n", report::inert(w));
   if (!quiet) {
-    fmt::print(stderr, "faultline: running template {} with seed {} into {}\n", run.test_template().name, run.seed(),
-               run.directory().string());
+    fmt::print(stderr, "faultline: running template {} with seed {} into {}\n", report::inert(run.test_template().name),
+               run.seed(), report::inert(run.directory().string()));
     std::string kinds, targets;
     for (faults::FaultKind kind : run.faults().config.kinds) kinds += (kinds.empty() ? "" : ",") + std::string(faults::to_string(kind));
-    for (const std::string& t : run.faults().targets) targets += (targets.empty() ? "" : ", ") + t;
+    for (const std::string& t : run.faults().targets) targets += (targets.empty() ? "" : ", ") + report::inert(t);
     fmt::print(stderr, "faultline: faults: {}{}\n", kinds.empty() ? "none" : kinds,
                kinds.empty() ? "" : fmt::format(" into {} ({:g} a minute)", targets.empty() ? "no service" : targets,
                                                 run.faults().config.rate_per_minute));
@@ -128,7 +135,8 @@ int run_command(const run::RunConfig& config, bool quiet) {
     const StatusPrinter printer(run, quiet);
     result = run.execute();
   }
-  if (!result.error.empty()) fmt::print(stderr, "faultline: {}\n", result.error);
+  // A setup failure quotes the services' last lines.
+  if (!result.error.empty()) fmt::print(stderr, "faultline: {}\n", report::inert(result.error, {.keep_newlines = true}));
   print_properties(result.properties);
   print_timelines(result.timelines);
   print_faults(result);

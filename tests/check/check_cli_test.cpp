@@ -64,3 +64,25 @@ TEST(CheckCommand, JsonAndHtml) {
 
 }  // namespace
 }  // namespace faultline::testing
+
+namespace faultline::testing {
+namespace {
+
+TEST(CheckCommand, ValuesFromTheHistoryAreShownInert) {
+  TempDir dir;
+  const auto file = dir.path() / "hostile.jsonl";
+  const std::string value = R"("\u001b]0;pwned\u0007\u001b[31mRED\r\b\u0000")";
+  std::ofstream(file) << "{\"faultline_history\":{\"process\":1,\"type\":\"invoke\",\"f\":\"write\",\"value\":" << value << ",\"time\":1}}\n"
+                      << "{\"faultline_history\":{\"process\":1,\"type\":\"ok\",\"f\":\"write\",\"value\":" << value << ",\"time\":2}}\n"
+                      << "{\"faultline_history\":{\"process\":2,\"type\":\"invoke\",\"f\":\"read\",\"value\":null,\"time\":3}}\n"
+                      << "{\"faultline_history\":{\"process\":2,\"type\":\"ok\",\"f\":\"read\",\"value\":\"other\",\"time\":4}}\n";
+  std::string out;
+  EXPECT_EQ(check({"--model", "register", file.string()}, &out), 1) << out;
+  EXPECT_NE(out.find("\\x1b[31mRED\\r\\b\\0"), std::string::npos) << out;
+  for (const char c : out) EXPECT_FALSE((static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') || c == 0x7f) << out;
+  EXPECT_EQ(check({"--model", "register", "--json", file.string()}, &out), 1) << out;
+  EXPECT_EQ(out.find('\x1b'), std::string::npos) << "JSON escapes it";
+}
+
+}  // namespace
+}  // namespace faultline::testing

@@ -22,6 +22,21 @@ int faultline(const std::vector<std::string>& args, std::string* output,
   return run(argv, {{"FAULTLINE_SANDBOX_AGENT", SANDBOX_AGENT}}, output, /*merge_stderr=*/true);
 }
 
+// Starts `faultline env up` (as `as_user`, setpriv arguments, when given) and reads its output
+// until it says the environment is up; `log` gets what it printed.
+Child env_up(const std::vector<std::string>& args, std::string* log, const std::vector<std::string>& as_user = {}) {
+  std::vector<std::string> argv = as_user;
+  argv.insert(argv.end(), {FAULTLINE_BIN, "env", "up"});
+  argv.insert(argv.end(), args.begin(), args.end());
+  Child up = start(argv, {{"FAULTLINE_SANDBOX_AGENT", SANDBOX_AGENT}}, /*merge_stderr=*/true);
+  std::string line;
+  do {
+    line = read_line(up);
+    *log += line + "\n";
+  } while (!line.empty() && line.find("is up") == std::string::npos);
+  return up;
+}
+
 TEST(Validate, ListsTemplatesPerService) {
   std::string out;
   EXPECT_EQ(faultline({"validate", kData + "/templates-good"}, &out), 0) << out;
@@ -61,15 +76,9 @@ TEST(Rootless, EnvironmentRunsAsAnUnprivilegedUser) {
   TempDir dir;
   chmod(dir.path().c_str(), 0755);
   std::ofstream(dir.path() / "compose.yaml") << "services:\n  lonely:\n    command: sleep 1000\n";
-  Child up = start({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", FAULTLINE_BIN, "env", "up",
-                    "-f", (dir.path() / "compose.yaml").string(), "-p", "rootless-test"},
-                   {{"FAULTLINE_SANDBOX_AGENT", SANDBOX_AGENT}}, /*merge_stderr=*/true);
-  std::string line, log;
-  do {
-    line = read_line(up);
-    log += line + "\n";
-  } while (!line.empty() && line.find("is up") == std::string::npos);
-  ASSERT_NE(line.find("is up"), std::string::npos) << log;
+  std::string log;
+  Child up = env_up({"-f", (dir.path() / "compose.yaml").string(), "-p", "rootless-test"}, &log, nobody);
+  ASSERT_NE(log.find("is up"), std::string::npos) << log;
   std::string out;
   EXPECT_EQ(faultline({"env", "exec", "-p", "rootless-test", "lonely", "--", "id", "-u"}, &out, nobody), 0) << out;
   EXPECT_EQ(out, "0\n") << "root inside the sandbox's user namespace";
@@ -79,11 +88,6 @@ TEST(Rootless, EnvironmentRunsAsAnUnprivilegedUser) {
   EXPECT_EQ(wait_for(up), 0);
 }
 
-}  // namespace
-}  // namespace faultline::testing
-
-namespace faultline::testing {
-namespace {
 
 // docker compose's forms: -f repeated and merged in order, options before or after the service,
 // the command after the service (or after --) passed on untouched, options of the command included.
@@ -96,14 +100,9 @@ TEST(CommandLine, EverySubcommandTakesComposesArgumentForms) {
   EXPECT_EQ(faultline({"validate", "-f", base, "-f", over}, &out), 2) << out;  // no template: but both files read
   EXPECT_NE(out.find("compose.yaml, " + over), std::string::npos) << out;
 
-  Child up = start({FAULTLINE_BIN, "env", "up", "-f", base, "-f", over, "-p", "forms"},
-                   {{"FAULTLINE_SANDBOX_AGENT", SANDBOX_AGENT}}, /*merge_stderr=*/true);
-  std::string line, log;
-  do {
-    line = read_line(up);
-    log += line + "\n";
-  } while (!line.empty() && line.find("is up") == std::string::npos);
-  ASSERT_NE(line.find("is up"), std::string::npos) << log;
+  std::string log;
+  Child up = env_up({"-f", base, "-f", over, "-p", "forms"}, &log);
+  ASSERT_NE(log.find("is up"), std::string::npos) << log;
 
   const std::vector<std::vector<std::string>> forms = {
       {"env", "exec", "-f", base, "-p", "forms", "box", "--", "sh", "-c", "echo $FROM \"$@\"", "x", "--endpoints", "http://e:2379"},
@@ -125,11 +124,6 @@ TEST(CommandLine, EverySubcommandTakesComposesArgumentForms) {
   EXPECT_EQ(wait_for(up), 0);
 }
 
-}  // namespace
-}  // namespace faultline::testing
-
-namespace faultline::testing {
-namespace {
 
 // `faultline env fault`: faults by hand in a running environment, on real traffic.
 TEST(CommandLine, FaultsByHandTakeHoldAndHeal) {
@@ -138,14 +132,9 @@ TEST(CommandLine, FaultsByHandTakeHoldAndHeal) {
       << "x-probe: &probe\n  command: [\"tcp_probe\", \"serve\", \"7000\"]\n"
          "  volumes: [\"" << TCP_PROBE << ":/usr/local/bin/tcp_probe:ro\"]\n"
          "services:\n  a: *probe\n  b: *probe\n  c: *probe\n";
-  Child up = start({FAULTLINE_BIN, "env", "up", "-f", (dir.path() / "compose.yaml").string(), "-p", "by-hand"},
-                   {{"FAULTLINE_SANDBOX_AGENT", SANDBOX_AGENT}}, /*merge_stderr=*/true);
-  std::string line, log;
-  do {
-    line = read_line(up);
-    log += line + "\n";
-  } while (!line.empty() && line.find("is up") == std::string::npos);
-  ASSERT_NE(line.find("is up"), std::string::npos) << log;
+  std::string log;
+  Child up = env_up({"-f", (dir.path() / "compose.yaml").string(), "-p", "by-hand"}, &log);
+  ASSERT_NE(log.find("is up"), std::string::npos) << log;
   std::string out;
   const auto reaches = [&](const std::string& from, const std::string& to) {
     std::string ignored;

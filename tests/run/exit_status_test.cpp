@@ -153,11 +153,6 @@ TEST(RunDirectory, ReplayedTimelineMakesTheSameChoices) {
   }
 }
 
-}  // namespace
-}  // namespace faultline::testing
-
-namespace faultline::testing {
-namespace {
 
 TEST(RunDirectory, StopFaultsRequestsAreRecorded) {
   SyntheticTemplate t;
@@ -173,11 +168,6 @@ TEST(RunDirectory, StopFaultsRequestsAreRecorded) {
   EXPECT_GE(requests, 1) << "every run of the command asked for a quiet period";
 }
 
-}  // namespace
-}  // namespace faultline::testing
-
-namespace faultline::testing {
-namespace {
 
 // A command that writes a history of its own (as the SDK would) into its output folder. (A first_
 // command: it runs once per timeline, so its process ids are its own.)
@@ -232,11 +222,6 @@ TEST(RunHistory, UnknownModelIsAConfigurationError) {
   EXPECT_NE(r.output.find("x-faultline.model: unknown model \"crystal-ball\""), std::string::npos) << r.output;
 }
 
-}  // namespace
-}  // namespace faultline::testing
-
-namespace faultline::testing {
-namespace {
 
 TEST(RunDirectory, TheRunKeepsToItsDurationAndRecordsHowTimeWasSpent) {
   SyntheticTemplate t;
@@ -285,11 +270,6 @@ TEST(RunDirectory, ChoicesNotYetMadeComeFirstAcrossTimelines) {
   }
 }
 
-}  // namespace
-}  // namespace faultline::testing
-
-namespace faultline::testing {
-namespace {
 
 TEST(RunCommandLine, ComposeFilesRepeatAndMergeInOrder) {
   SyntheticTemplate t;
@@ -306,6 +286,52 @@ TEST(RunCommandLine, ComposeFilesRepeatAndMergeInOrder) {
   SyntheticTemplate::read_into(out, r);
   ASSERT_FALSE(r.invocations.empty()) << output;
   for (const Invocation& i : r.invocations) EXPECT_EQ(i.status, 0) << i.command;
+}
+
+}  // namespace
+}  // namespace faultline::testing
+
+namespace faultline::testing {
+namespace {
+
+// Whether `text` holds a byte a terminal would act on (newlines and tabs are the output's own).
+bool has_raw_control(const std::string& text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '\n' || c == '\t') continue;
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+TEST(UntrustedText, ControlSequencesFromTheSystemUnderTestAreShownInert) {
+  SyntheticTemplate t;
+  // An assertion whose id and details hold ESC, BEL, CR, BS and NUL (as JSON escapes), and a line
+  // of invalid UTF-8.
+  const std::string hostile = R"(\u001b]0;pwned\u0007\u001b[31mRED\u001b[0m\r\b\u0000)";
+  t.command("parallel_driver_hostile",
+            "printf '%s\\n' '{\"antithesis_assert\":{\"id\":\"" + hostile + "\",\"message\":\"" + hostile +
+                "\",\"hit\":true,\"must_hit\":true,\"assert_type\":\"always\",\"display_type\":\"Always\\u001b[2J\","
+                "\"condition\":false,\"details\":{\"x\":\"" + hostile + "\"}}}' >> $ANTITHESIS_OUTPUT_DIR/sdk.jsonl; "
+                "printf '\\377\\376 not utf-8\\n' >> $ANTITHESIS_OUTPUT_DIR/sdk.jsonl");
+  const RunRecord r = t.run({"--duration", "1s"});
+  EXPECT_EQ(r.exit_status, 1) << r.output;
+  EXPECT_NE(r.output.find("\\x1b]0;pwned\\a\\x1b[31mRED\\x1b[0m\\r\\b\\0"), std::string::npos) << r.output;
+  EXPECT_FALSE(has_raw_control(r.output)) << r.output;
+  std::string report;
+  EXPECT_EQ(testing::run({FAULTLINE_BIN, "report", (t.path() / "run-1").string()}, {}, &report, true), 1);
+  EXPECT_NE(report.find("\\x1b[31mRED"), std::string::npos) << report;
+  EXPECT_FALSE(has_raw_control(report)) << report;
+
+  // A service's last lines, quoted when setup never completes.
+  SyntheticTemplate silent(/*setup=*/false);
+  silent.command("parallel_driver_never", "true");
+  std::ofstream(silent.path() / "compose.yaml", std::ios::app)
+      << "  noisy:\n    command: [\"/bin/sh\", \"-c\", \"printf 'bell\\\\a escape\\\\033[2J done\\\\n'; exec sleep 1000\"]\n";
+  const RunRecord setup = silent.run({"--duration", "1s", "--setup-timeout", "2s"});
+  EXPECT_EQ(setup.exit_status, 2) << setup.output;
+  EXPECT_NE(setup.output.find("bell\\a escape\\x1b[2J done"), std::string::npos) << setup.output;
+  EXPECT_FALSE(has_raw_control(setup.output)) << setup.output;
 }
 
 }  // namespace
