@@ -42,7 +42,7 @@ void Injector::start() {
   wake_.notify_all();
 }
 
-void Injector::heal() {
+void Injector::heal(bool wait_until_ready) {
   std::vector<std::string> restarted;
   {
     std::lock_guard lock(mutex_);
@@ -51,6 +51,7 @@ void Injector::heal() {
   }
   wake_.notify_all();
   // The quiet phase begins with the system whole again: every service a fault took down is back.
+  if (!wait_until_ready) return;
   for (const std::string& service : restarted) restart_and_wait(environment_, service, kReadyAgain);
 }
 

@@ -49,8 +49,9 @@ class Injector {
   // Starts drawing faults (the driver phase began).
   void start();
   // Ends every fault in force and injects nothing more; returns once everything is healed: rules
-  // removed, paused services resumed, killed and stopped ones started again and ready (bounded).
-  void heal();
+  // removed, paused services resumed, killed and stopped ones started again and, with
+  // `wait_until_ready`, ready (bounded; an interrupted run does not wait).
+  void heal(bool wait_until_ready = true);
   // "$ANTITHESIS_STOP_FAULTS" N: heals at once and injects nothing for `quiet`; overlapping
   // requests extend to the latest end.
   void stop_faults(Duration quiet);

@@ -168,7 +168,7 @@ void Timeline::on_phase(composer::Phase phase, std::string_view ending) {
   if (injector_ == nullptr) return;
   // Faults belong to the driver phase: everything is healed before eventually_ or finally_.
   if (phase == composer::Phase::drivers) injector_->start();
-  if (phase == composer::Phase::ending || phase == composer::Phase::done) injector_->heal();
+  if (phase == composer::Phase::ending || phase == composer::Phase::done) injector_->heal(!cancellation_.cancelled());
 }
 
 void Timeline::on_fault_started(int id, const faults::Fault& fault) {
