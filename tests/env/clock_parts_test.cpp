@@ -1,10 +1,12 @@
-// The parts of clock control that need no sandbox: the reading of program files that tells
-// whether libfaketime reaches a program.
+// The parts of clock control that need no sandbox: the clock file as the agent writes it, and the
+// reading of program files that tells whether libfaketime reaches a program.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "env/local/clock_file.h"
 #include "env/local/program_file.h"
 #include "sandbox_support.h"
 #include "subprocess.h"
@@ -15,6 +17,34 @@ namespace {
 using faultline::testing::read_text;
 using faultline::testing::TempDir;
 using Kind = ProgramFile::Kind;
+
+TEST(ClockFile, OffsetsInLibfaketimesRelativeFormat) {
+  EXPECT_EQ(faketime_offset(3600 * 1000), "+3600");
+  EXPECT_EQ(faketime_offset(-120 * 1000), "-120");
+  EXPECT_EQ(faketime_offset(1500), "+1.500");
+  EXPECT_EQ(faketime_offset(-1500), "-1.500") << "atof reads the sign for the whole number";
+  EXPECT_EQ(faketime_offset(-1), "-0.001");
+  EXPECT_EQ(faketime_offset(INT64_MIN), "-9223372036854775.808");
+  EXPECT_EQ(faketime_offset(0), "") << "no offset, as in the file a service starts with";
+}
+
+TEST(ClockFile, MadeEmptyOnceThenReplacedWhole) {
+  TempDir dir;
+  const std::string file = (dir.path() / "run" / "clock").string();
+  ensure_clock_file(file);
+  EXPECT_EQ(read_text(file), "");
+  write_clock_file(file, 30 * 1000);
+  EXPECT_EQ(read_text(file), "+30\n");
+  ensure_clock_file(file);
+  EXPECT_EQ(read_text(file), "+30\n") << "a restart keeps the offset";
+  struct stat st;
+  ASSERT_EQ(stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u) << "every user of the service reads it";
+  write_clock_file(file, 0);
+  EXPECT_EQ(read_text(file), "");
+  EXPECT_FALSE(std::filesystem::exists(file + ".new")) << "the temporary file was renamed";
+  EXPECT_THROW(write_clock_file((dir.path() / "nowhere" / "clock").string(), 1000), std::runtime_error);
+}
 
 class ClockProgramFile : public ::testing::Test {
  protected:
