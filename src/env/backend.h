@@ -117,6 +117,20 @@ class Backend {
   // force. Throws std::runtime_error naming what could not be applied (e.g. a kernel without a
   // feature), and then leaves the conditions that were in force before.
   virtual void set_network(const NetworkConditions& conditions) = 0;
+  // Makes the wall clock of every process of `service` run `offset` ahead of this machine's
+  // (negative: behind; 0: right again) from its next read of the clock on. Monotonic clocks are
+  // left alone: a clock fault is a jump of the wall clock, and a monotonic clock that goes back
+  // breaks programs as no real machine does. The offset belongs to the service's machine, not to
+  // one run: a service started again keeps it until it is set to 0, as a machine whose clock is
+  // wrong stays wrong when a program on it restarts. Throws std::runtime_error when the service
+  // was not made with clock_control (or the backend cannot shift clocks), or does not run.
+  virtual void set_clock_offset(const std::string& service, Duration offset) = 0;
+  // Why a clock fault cannot reach the program that `service` starts, for the runner to say so
+  // rather than to inject a fault that changes nothing: e.g. "/usr/bin/etcd is a Go program,
+  // which reads the clock without libc", "... a statically linked program ...", "clock_control
+  // is off"; "" when it can. Judges the program only: what a script or a shell starts later is
+  // not looked at. Works whether the service runs or not.
+  virtual std::string clock_unreachable(const std::string& service) const = 0;
   // The service's address on the environment's network.
   virtual std::string address(const std::string& service) const = 0;
   // Ends every process and removes everything the backend made. Safe to call twice.

@@ -57,6 +57,11 @@ struct ServiceSpec {
   std::vector<Dependency> depends_on;
   YamlPtr x_faultline;  // faultline's own settings, or null
   SourceMark mark;
+  // Whether faultline may shift this service's wall clock (Backend::set_clock_offset): its
+  // processes, and commands exec'd into it, start with libfaketime preloaded. Never read from a
+  // compose file: the runner sets it on the services that clock faults may target, before the
+  // backend is made.
+  bool clock_control = false;
 };
 
 struct Project {

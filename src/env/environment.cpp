@@ -247,6 +247,16 @@ void Environment::set_network(const NetworkConditions& conditions) {
   backend_->set_network(conditions);
 }
 
+void Environment::set_clock_offset(const std::string& service, Duration offset) {
+  if (!backend_) throw std::runtime_error("no backend attached");
+  backend_->set_clock_offset(service, offset);
+}
+
+std::string Environment::clock_unreachable(const std::string& service) const {
+  if (!backend_) throw std::runtime_error("no backend attached");
+  return backend_->clock_unreachable(service);
+}
+
 void Environment::wait_for_dependency(const std::string& service, const Dependency& dependency,
                                       Clock::time_point deadline) {
   const std::string& other = dependency.service;

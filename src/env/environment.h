@@ -86,6 +86,12 @@ class Environment {
   void resume(const std::string& service);
   // Puts network conditions in force in place of those before (Backend::set_network).
   void set_network(const NetworkConditions& conditions);
+  // Shifts the service's wall clock by `offset` (0: right again), for every process of it and
+  // from their next clock read on (Backend::set_clock_offset: the offset outlives a restart).
+  // Throws std::runtime_error when the service has no clock_control or does not run.
+  void set_clock_offset(const std::string& service, Duration offset);
+  // Why a clock fault cannot reach the service's program, or "" (Backend::clock_unreachable).
+  std::string clock_unreachable(const std::string& service) const;
 
   // Runs a command in a service with its stdout and stderr reported to the observer, line by line,
   // under the name `log_source` (e.g. a test command's invocation).

@@ -71,17 +71,20 @@ class RecordingObserver : public EnvironmentObserver {
 
 class LocalEnvironmentTest : public ::testing::Test {
  protected:
-  // Writes compose.yaml (with ${TCP_PROBE} available) and loads it. Services do not see the host's
-  // /tmp (where a build may live): a compose file mounts the programs it needs from there.
-  Project project(const std::string& compose_text) {
+  // Writes compose.yaml (with ${TCP_PROBE} and `variables` available) and loads it. Services do
+  // not see the host's /tmp (where a build may live): a compose file mounts the programs it needs
+  // from there.
+  Project project(const std::string& compose_text, const std::map<std::string, std::string>& variables = {}) {
     std::ofstream(dir_.path() / "compose.yaml") << compose_text;
     auto env = process_environment();
     env["TCP_PROBE"] = TCP_PROBE;
+    for (const auto& [name, value] : variables) env[name] = value;
     return load_project({dir_.path() / "compose.yaml"}, env);
   }
   // Creates the environment with the local backend (not yet up).
-  Environment& make(const std::string& compose_text) {
-    environment_ = std::make_unique<Environment>(project(compose_text), &observer_);
+  Environment& make(const std::string& compose_text) { return make(project(compose_text)); }
+  Environment& make(Project loaded) {
+    environment_ = std::make_unique<Environment>(std::move(loaded), &observer_);
     Environment* environment = environment_.get();
     environment_->attach(local::make_local_backend(
         environment_->project(), [environment](const std::string& s, int status) { environment->on_exit(s, status); },

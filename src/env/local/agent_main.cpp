@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "agent_protocol.h"
+#include "clock_file.h"
 #include "delay_queue.h"
 #include "netlink.h"
 #include "network_request.h"
@@ -48,6 +49,7 @@ struct RunningService {
   int report_fd = -1;     // the init's acknowledgements of pause and resume
   std::string host_link;  // its veth's end on the bridge
   std::unique_ptr<ServiceShaping> shaping;
+  std::string clock_file;  // where its offset goes; empty: started without clock control
 };
 
 // A name unique to every start, so that a service started again never waits for the kernel to
@@ -137,6 +139,8 @@ class Agent {
         signal_service(request.at("service").get<std::string>(), SIGUSR2, kResumedByte);
       } else if (op == "network") {
         network(NetworkRequest::from_json(request.at("conditions")));
+      } else if (op == "clock") {
+        set_clock(request.at("service").get<std::string>(), request.at("offset_ms").get<int64_t>());
       } else {
         throw std::runtime_error("unknown op \"" + op + "\"");
       }
@@ -167,6 +171,11 @@ class Agent {
     launch.gid = spec.value("gid", 0);
     launch.stdout_fd = stdout_fd;
     launch.stderr_fd = stderr_fd;
+    // In the state folder's run/, which becomes the service's /run: made before the service's
+    // first process reads its clock, and left as it is by a restart.
+    const std::string clock_file =
+        spec.value("clock_control", false) ? launch.state_dir + "/run/" + kClockFileName : std::string();
+    if (!clock_file.empty()) ensure_clock_file(clock_file);
     int anonymous = 0;
     for (const nlohmann::json& m : spec.at("mounts")) {
       ServiceMount mount;
@@ -204,6 +213,7 @@ class Agent {
     close(report[1]);
     RunningService service;
     service.pid = pid;
+    service.clock_file = clock_file;
     std::string error;
     try {
       const uint64_t serial = ++links_made_;
@@ -284,6 +294,14 @@ class Agent {
       if (n <= 0) throw std::runtime_error("service " + name + " is not running");
       if (byte == expected) return;
     }
+  }
+
+  // The "clock" request: a running service's next clock reads see the offset.
+  void set_clock(const std::string& name, int64_t offset_ms) {
+    auto it = services_.find(name);
+    if (it == services_.end()) throw std::runtime_error("service " + name + " is not running");
+    if (it->second.clock_file.empty()) throw std::runtime_error("service " + name + " was started without clock control");
+    write_clock_file(it->second.clock_file, offset_ms);
   }
 
   // Puts `wanted` in force in place of what was; when a part fails, puts back what was (as far as

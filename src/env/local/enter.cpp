@@ -107,6 +107,18 @@ bool read_exec_outcome(int report, pid_t command, int* error) {
 
 }  // namespace
 
+std::vector<std::string> program_candidates(const std::string& program, const std::string& path) {
+  if (program.find('/') != std::string::npos) return {program};
+  std::vector<std::string> candidates;
+  for (size_t start = 0, colon; start <= path.size(); start = colon + 1) {
+    colon = path.find(':', start);
+    if (colon == std::string::npos) colon = path.size();
+    const std::string dir = path.substr(start, colon - start);
+    candidates.push_back((dir.empty() ? "." : dir) + "/" + program);
+  }
+  return candidates;
+}
+
 std::unique_ptr<RunningProcess> enter_and_exec(const EnterSpec& spec) {
   // Everything the children need is prepared here: after fork, a child of a threaded process may
   // only make system calls.
@@ -114,21 +126,11 @@ std::unique_ptr<RunningProcess> enter_and_exec(const EnterSpec& spec) {
   std::vector<std::string> env = spec.environment;
   std::vector<char*> c_argv = c_strings(argv);
   std::vector<char*> c_env = c_strings(env);
-  std::vector<std::string> candidates;  // argv[0] along PATH
-  if (argv.at(0).find('/') != std::string::npos) {
-    candidates.push_back(argv[0]);
-  } else {
-    std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-    for (const std::string& var : spec.environment) {
-      if (var.rfind("PATH=", 0) == 0) path = var.substr(5);
-    }
-    for (size_t start = 0, colon; start <= path.size(); start = colon + 1) {
-      colon = path.find(':', start);
-      if (colon == std::string::npos) colon = path.size();
-      const std::string dir = path.substr(start, colon - start);
-      candidates.push_back((dir.empty() ? "." : dir) + "/" + argv[0]);
-    }
+  std::string path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  for (const std::string& var : spec.environment) {
+    if (var.rfind("PATH=", 0) == 0) path = var.substr(5);
   }
+  const std::vector<std::string> candidates = program_candidates(argv.at(0), path);
   const std::string working_dir = spec.working_dir.empty() ? "/" : spec.working_dir;
   const std::string cannot_run = "faultline: cannot run " + argv[0] + ": ";
 

@@ -27,6 +27,10 @@ struct EnterSpec {
 // Starts the program; throws std::runtime_error when it cannot be started (e.g. not found).
 std::unique_ptr<RunningProcess> enter_and_exec(const EnterSpec& spec);
 
+// The files that execvp tries for `program` (argv[0]), in its order: `program` itself when it
+// names a path, else `program` in each folder of `path` (a PATH value; an empty folder is ".").
+std::vector<std::string> program_candidates(const std::string& program, const std::string& path);
+
 }  // namespace faultline::env::local
 
 #endif  // FAULTLINE_SRC_ENV_LOCAL_ENTER_H_

@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "agent_protocol.h"
+#include "clock.h"
 #include "enter.h"
 #include "network_request.h"
 #include "protocol.h"
@@ -99,7 +100,7 @@ void write_proc_file(pid_t pid, const std::string& name, const std::string& text
 class LocalBackend : public Backend {
  public:
   LocalBackend(const Project& project, ExitCallback on_exit, const LocalBackendOptions& options)
-      : on_exit_(std::move(on_exit)) {
+      : on_exit_(std::move(on_exit)), libfaketime_(find_libfaketime()) {
     int index = 0;
     for (const auto& [name, spec] : project.services) {
       ++index;
@@ -111,6 +112,8 @@ class LocalBackend : public Backend {
       service.environment = spec.environment;
       service.environment.try_emplace("PATH", kDefaultPath);
       service.environment.try_emplace("HOSTNAME", spec.hostname);
+      service.clock_refusal = clock_uncontrolled(spec, libfaketime_);
+      if (service.clock_refusal.empty()) add_clock_environment(service.environment, libfaketime_);
     }
     hosts_ = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
     for (const auto& [name, service] : services_) {
@@ -141,7 +144,8 @@ class LocalBackend : public Backend {
                            {"working_dir", service.spec.working_dir},
                            {"uid", service.uid},
                            {"gid", service.gid},
-                           {"mounts", mounts}};
+                           {"mounts", mounts},
+                           {"clock_control", service.clock_refusal.empty()}};
     std::vector<int> fds;
     const nlohmann::json reply = request({{"op", "start"}, {"service", spec}}, {stdout_fd, stderr_fd}, &fds);
     if (fds.size() != 1) {
@@ -198,6 +202,21 @@ class LocalBackend : public Backend {
     request({{"op", "network"}, {"conditions", resolve(conditions).to_json()}}, {}, &fds);
   }
 
+  void set_clock_offset(const std::string& name, Duration offset) override {
+    const Service& service = service_of(name);
+    if (!service.clock_refusal.empty()) {
+      throw std::runtime_error("service " + name + ": its clock cannot be shifted: " + service.clock_refusal);
+    }
+    std::vector<int> fds;
+    request({{"op", "clock"}, {"service", name}, {"offset_ms", offset.count()}}, {}, &fds);
+  }
+
+  std::string clock_unreachable(const std::string& name) const override {
+    const Service& service = service_of(name);
+    if (!service.clock_refusal.empty()) return service.clock_refusal;
+    return program_clock_unreachable(service.spec, service.environment.at("PATH"));
+  }
+
   std::string address(const std::string& name) const override { return service_of(name).address; }
 
   void destroy() override {
@@ -250,6 +269,7 @@ class LocalBackend : public Backend {
     uid_t uid = 0;
     gid_t gid = 0;
     std::map<std::string, std::string> environment;
+    std::string clock_refusal;  // why its clock cannot be shifted; "": it runs under libfaketime
     int pidfd = -1;
     bool running = false;
   };
@@ -451,6 +471,7 @@ class LocalBackend : public Backend {
   }
 
   ExitCallback on_exit_;
+  std::string libfaketime_;  // "" when this machine has none
   std::map<std::string, Service> services_;
   std::set<std::string> names_;
   std::string hosts_;
