@@ -55,8 +55,7 @@ int FaultsInForce::start(const Fault& fault) {
         programs_[id] = environment_.exec_logged(node, request, "fault-" + std::to_string(id) + "-" + fault.custom_name);
         break;
       }
-      case FaultKind::clock:
-        throw std::runtime_error("clock faults: this backend cannot shift a service's clock");
+      case FaultKind::clock: environment_.set_clock_offset(node, fault.clock_offset); break;
       default: break;
     }
   }
@@ -82,6 +81,9 @@ std::string FaultsInForce::end(int id) {
       case FaultKind::kill:
       case FaultKind::stop:
         if (environment_.status(node).state == env::ServiceState::exited) environment_.start(node);
+        break;
+      case FaultKind::clock:
+        if (environment_.status(node).state != env::ServiceState::exited) environment_.set_clock_offset(node, Duration(0));
         break;
       case FaultKind::custom:
         if (const auto program = programs_.find(id); program != programs_.end()) {

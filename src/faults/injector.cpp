@@ -64,6 +64,11 @@ void Injector::stop_faults(Duration quiet) {
   wake_.notify_all();
 }
 
+void Injector::set_clock_targets(std::set<std::string> targets) {
+  std::lock_guard lock(mutex_);
+  planner_.set_clock_targets(std::move(targets));
+}
+
 std::vector<std::string> Injector::active() const {
   std::lock_guard lock(mutex_);
   std::vector<std::string> out;

@@ -56,6 +56,9 @@ class Injector {
   // requests extend to the latest end.
   void stop_faults(Duration quiet);
 
+  // The targets whose clock a clock fault can shift (FaultPlanner::set_clock_targets).
+  void set_clock_targets(std::set<std::string> targets);
+
   // The faults in force now, described.
   std::vector<std::string> active() const;
 

@@ -66,6 +66,7 @@ std::vector<std::string> FaultPlanner::free_targets(FaultKind kind, const std::v
   const Slot slot = slot_of(kind);
   std::vector<std::string> free;
   for (const std::string& target : live_) {
+    if (kind == FaultKind::clock && clock_targets_ && !clock_targets_->count(target)) continue;
     const bool busy = slot != Slot::none && std::any_of(active.begin(), active.end(), [&](const Fault& f) {
                         return slot_of(f.kind) == slot &&
                                std::find(f.nodes.begin(), f.nodes.end(), target) != f.nodes.end();

@@ -42,6 +42,10 @@ class FaultPlanner {
   // Whether any fault can ever be drawn (enabled kinds that the targets allow).
   bool can_inject();
 
+  // The targets whose clock a clock fault can shift (a Go program's cannot be); until this is
+  // called, every target's.
+  void set_clock_targets(std::set<std::string> targets) { clock_targets_ = std::move(targets); }
+
  private:
   // The kinds that can be drawn now.
   std::vector<FaultKind> candidates(const std::vector<Fault>& active, const std::set<FaultKind>& unavailable) const;
@@ -55,6 +59,7 @@ class FaultPlanner {
   FaultConfig config_;
   std::vector<std::string> targets_, services_;
   std::vector<std::string> live_;  // the targets that run, while a fault is drawn
+  std::optional<std::set<std::string>> clock_targets_;
   std::vector<CustomFault> custom_;
 };
 

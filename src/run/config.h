@@ -62,6 +62,7 @@ struct TimelineResult {
   size_t commands = 0;  // invocations started
   std::string history;  // the history check's verdict, when the template names a model
   TimeSpent time;
+  std::vector<std::string> notes;  // what the user should know, such as whom clock faults reach
 };
 
 struct RunResult {

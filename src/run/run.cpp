@@ -234,6 +234,11 @@ Run::Run(RunConfig config) : config_(std::move(config)) {
     faults_.custom.push_back({f.name, f.service, f.path});
   }
   faults_.targets = faults::fault_targets(faults_.config, project_, holders);
+  // A clock fault shifts a service's wall clock through libfaketime, which its processes must load
+  // from their start.
+  if (faults_.config.kinds.count(faults::FaultKind::clock)) {
+    for (const std::string& target : faults_.targets) project_.services.at(target).clock_control = true;
+  }
   out_ = config_.out.empty() ? fs::path("runs") / (utc_now("%Y%m%d-%H%M%S") + "-" + std::to_string(seed_)) : config_.out;
   tracker_ = std::make_unique<Tracker>(std::chrono::duration<double>(config_.duration).count());
 }
@@ -298,6 +303,9 @@ RunResult Run::execute() {
         const TimelineResult t = timeline.run();
         info["timelines"].push_back(to_json(t, explored_before));
         result.timelines.push_back(t);
+        for (const std::string& note : t.notes) {
+          if (std::find(result.notes.begin(), result.notes.end(), note) == result.notes.end()) result.notes.push_back(note);
+        }
         reserve = std::max(reserve, Duration(static_cast<int64_t>(t.time.ending + t.time.teardown)));
         longest_setup = std::max(longest_setup, Duration(static_cast<int64_t>(t.time.setup)));
       } catch (const SetupFailed& e) {

@@ -106,6 +106,9 @@ TimelineResult Timeline::run() {
     });
     failure = set_up(environment);
     result.time.setup = ms_since(started);
+    if (failure.empty() && injector && plan_.faults->config.kinds.count(faults::FaultKind::clock)) {
+      result.notes = aim_clock_faults(environment, *injector);
+    }
     if (failure.empty() && !cancellation_.cancelled()) {
       composer::SchedulerOptions options;
       options.max_parallel = plan_.max_parallel;
@@ -160,6 +163,24 @@ TimelineResult Timeline::run() {
   log_.write(events::TimelineFinished{plan_.index, result.outcome, result.ending});
   if (!failure.empty()) throw SetupFailed(failure + logs_->last_service_lines());
   return result;
+}
+
+std::vector<std::string> Timeline::aim_clock_faults(env::Environment& environment, faults::Injector& injector) const {
+  std::set<std::string> reached;
+  std::vector<std::string> notes;
+  for (const std::string& target : plan_.faults->targets) {
+    const std::string why_not = environment.clock_unreachable(target);
+    if (why_not.empty()) {
+      reached.insert(target);
+    } else {
+      notes.push_back("clock faults cannot reach " + target + ": " + why_not);
+    }
+  }
+  std::string names;
+  for (const std::string& name : reached) names += (names.empty() ? "" : ", ") + name;
+  notes.insert(notes.begin(), "clock faults reach " + (names.empty() ? std::string("no service") : names));
+  injector.set_clock_targets(std::move(reached));
+  return notes;
 }
 
 void Timeline::on_phase(composer::Phase phase, std::string_view ending) {

@@ -110,6 +110,8 @@ class Timeline final : public composer::CommandHost,
   // Brings the environment up and waits for setup complete; returns the reason it failed, or "".
   std::string set_up(env::Environment& environment);
   double ms_since(std::chrono::steady_clock::time_point from) const;
+  // Tells the injector whose clock a clock fault can shift; returns notes saying so.
+  std::vector<std::string> aim_clock_faults(env::Environment& environment, faults::Injector& injector) const;
 
   const composer::TestTemplate& template_;
   const std::optional<HistoryCheck>& history_;

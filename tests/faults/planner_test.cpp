@@ -146,6 +146,24 @@ TEST(FaultPlanner, NeverDrawsAConflictOrAnUnavailableKindOrADownNode) {
   EXPECT_FALSE(planner.next_fault({paused, delayed}, {FaultKind::pause, FaultKind::kill, FaultKind::latency}));
 }
 
+TEST(FaultPlanner, ClockFaultsGoOnlyWhereTheyReach) {
+  FaultConfig config;
+  config.kinds = {FaultKind::clock, FaultKind::pause};
+  FaultPlanner planner(13, config, kTargets, kServices, {});
+  planner.set_clock_targets({"n2"});
+  int clocks = 0;
+  for (int i = 0; i < 300; ++i) {
+    const Fault f = *planner.next_fault({}, {});
+    if (f.kind != FaultKind::clock) continue;
+    ++clocks;
+    EXPECT_EQ(f.nodes, std::vector<std::string>{"n2"});
+    EXPECT_NE(f.clock_offset.count(), 0);
+  }
+  EXPECT_GT(clocks, 0);
+  planner.set_clock_targets({});
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(planner.next_fault({}, {})->kind, FaultKind::pause) << "no clock reachable";
+}
+
 TEST(FaultPlanner, GapsHaveTheConfiguredMean) {
   FaultConfig config = all_kinds();
   config.rate_per_minute = 12;  // one every 5 s

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
@@ -206,6 +207,43 @@ TEST(Faults, TheSummaryCountsFaultsByKindAndRunJsonRecordsTheSetup) {
   const nlohmann::json run = nlohmann::json::parse(in);
   EXPECT_EQ(run.at("faults").at("kinds"), nlohmann::json::array({"pause"}));
   EXPECT_EQ(run.at("faults").at("targets"), nlohmann::json::array({"db1"}));
+}
+
+TEST(Faults, AClockFaultShiftsTheWallClockOfItsTargetAndSaysWhomItReaches) {
+  FaultTemplate t(", targets: [db1]");
+  t.command("parallel_driver_work", "sleep 0.2");
+  // db1 prints its wall clock (libc's, through date) every 50 ms.
+  std::ofstream(t.path() / "override.yaml")
+      << "services:\n  db1:\n    command: [\"/bin/sh\", \"-c\", \"while true; do date +%s.%N; sleep 0.05; done\"]\n";
+  std::filesystem::path out;
+  const RunRecord r = t.run({"-f", (t.path() / "compose.yaml").string(), "-f", (t.path() / "override.yaml").string(),
+                             "--duration", "4s", "--timeline", "4s", "--seed", "8", "--faults", "clock", "--fault-rate", "60"},
+                            &out);
+  ASSERT_EQ(r.exit_status, 0) << r.output;
+  EXPECT_NE(r.output.find("note: clock faults reach db1"), std::string::npos) << r.output;
+  // Each line of db1's log: when the runner saw it (s since the run started) and what date said.
+  std::vector<std::pair<double, double>> readings;
+  std::ifstream log(out / "logs" / "timeline-1" / "db1.log");
+  for (std::string line; std::getline(log, line);) {
+    double seen = 0, said = 0;
+    if (std::sscanf(line.c_str(), "%lf stdout %lf", &seen, &said) == 2) readings.emplace_back(seen * 1000, said);
+  }
+  ASSERT_GT(readings.size(), 20u);
+  const double epoch_at_start = readings.front().second - readings.front().first / 1000;
+  int checked = 0;
+  for (const auto& f : of_type(r, "fault", 1)) {
+    ASSERT_EQ(f.value("name", ""), "clock");
+    const double offset_s = f.at("details").value("clock_offset_ms", 0.0) / 1000;
+    const double from = f.value("t", 0.0), to = from + f.value("max_duration_ms", 0.0);
+    for (const auto& [seen, said] : readings) {
+      if (seen < from + 150 || seen > to - 50) continue;  // well inside the fault
+      EXPECT_NEAR(said - (epoch_at_start + seen / 1000), offset_s, 1.0) << "at " << seen << " ms";
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 0) << "readings inside a clock fault";
+  // Outside every fault, db1's clock is right.
+  EXPECT_NEAR(readings.back().second - (epoch_at_start + readings.back().first / 1000), 0, 1.0);
 }
 
 TEST(Faults, NoneMeansNone) {
