@@ -7,33 +7,63 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
+#include <sstream>
 
 #include "run_support.h"
 
 namespace faultline::testing {
 namespace {
 
-// Processes of this machine named `name` (their comm). (Tests that run etcd hold the etcd resource
-// lock, so that no other test's etcd is counted.)
-int processes_named(const std::string& name) {
+// A process of this machine: its name (comm) and its parent.
+struct ProcessInfo {
+  std::string name;
+  int parent = 0;
+};
+
+std::optional<ProcessInfo> process_info(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!std::getline(stat, text)) return std::nullopt;
+  const size_t open = text.find('('), close = text.rfind(')');
+  if (open == std::string::npos || close == std::string::npos) return std::nullopt;
+  ProcessInfo info;
+  info.name = text.substr(open + 1, close - open - 1);
+  std::istringstream rest(text.substr(close + 2));
+  char state;
+  rest >> state >> info.parent;
+  return info;
+}
+
+// etcd processes that no running faultline owns: what a run that left something behind leaves.
+// (Other sessions' runs on the machine hold their own etcds under their live runner.)
+int orphaned_etcds() {
   int count = 0;
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    std::ifstream comm(entry.path() / "comm");
-    std::string text;
-    if (std::getline(comm, text) && text == name) ++count;
+    const int pid = std::atoi(entry.path().filename().c_str());
+    const std::optional<ProcessInfo> info = pid > 0 ? process_info(pid) : std::nullopt;
+    if (!info || info->name != "etcd") continue;
+    bool owned = false;
+    for (int up = info->parent, hops = 0; up > 1 && hops < 64 && !owned; ++hops) {
+      const std::optional<ProcessInfo> ancestor = process_info(up);
+      if (!ancestor) break;
+      owned = ancestor->name == "faultline";
+      up = ancestor->parent;
+    }
+    if (!owned) ++count;
   }
   return count;
 }
 
-// The runner's sandbox dies with it, asynchronously: waits (bounded) for the last etcd to go.
+// The runner's sandbox dies with it, asynchronously: waits (bounded) for the last of its etcds.
 bool no_etcd_within(int rounds) {
   for (int i = 0; i < rounds; ++i) {
-    if (processes_named("etcd") == 0) return true;
+    if (orphaned_etcds() == 0) return true;
     pollfd none{};
     poll(&none, 0, 100);
   }
-  return processes_named("etcd") == 0;
+  return orphaned_etcds() == 0;
 }
 
 const Environment kExampleEnvironment = {{"FAULTLINE_SANDBOX_AGENT", SANDBOX_AGENT},
