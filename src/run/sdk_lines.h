@@ -31,7 +31,7 @@ class SdkLines {
 
  private:
   events::Source source_of(const std::string& file);
-  void on_line(const std::string& file, const std::string& text);
+  void on_line(const SdkTail::Line& line);
 
   int timeline_;
   events::EventLog& log_;
