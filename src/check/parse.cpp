@@ -367,7 +367,9 @@ History parse_jepsen_log(std::string_view text, const std::string& name) {
     if (process.find_first_not_of("0123456789") != std::string_view::npos) return;  // :nemesis
     HistoryEvent event;
     event.line = number;
-    event.process = std::stoll(std::string(process));
+    if (std::from_chars(process.data(), process.data() + process.size(), event.process).ec != std::errc()) {
+      throw ParseError(name, number, "process " + std::string(process) + " is out of range");
+    }
     const auto kind = event_type(type.substr(1));
     if (!kind) throw ParseError(name, number, "unknown type " + std::string(type));
     event.type = *kind;
