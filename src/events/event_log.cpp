@@ -109,6 +109,10 @@ void EventLog::deliver() {
 std::vector<Json> read_events(const std::filesystem::path& path, std::vector<LineProblem>* problems) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read " + path.string());
+  return read_events(in, path.string(), problems);
+}
+
+std::vector<Json> read_events(std::istream& in, const std::string& name, std::vector<LineProblem>* problems) {
   std::vector<Json> events;
   std::string text;
   for (uint64_t number = 1; std::getline(in, text); ++number) {
@@ -118,7 +122,7 @@ std::vector<Json> read_events(const std::filesystem::path& path, std::vector<Lin
     if (line.problem.empty()) {
       events.push_back(std::move(line.value));
     } else if (problems) {
-      problems->push_back({path.string(), number, unterminated ? "cut mid-line (" + line.problem + ")" : line.problem});
+      problems->push_back({name, number, unterminated ? "cut mid-line (" + line.problem + ")" : line.problem});
     }
   }
   return events;

@@ -94,6 +94,8 @@ class EventLog {
 // "cut mid-line", what a run killed while writing leaves. Throws std::runtime_error only when the
 // file cannot be opened.
 std::vector<Json> read_events(const std::filesystem::path& path, std::vector<LineProblem>* problems = nullptr);
+// The same from a stream; `name` stands for the file in `problems`.
+std::vector<Json> read_events(std::istream& in, const std::string& name, std::vector<LineProblem>* problems = nullptr);
 
 }  // namespace faultline::events
 

@@ -46,14 +46,22 @@ events::Source SdkLines::source_of(const std::string& file) {
   return source;
 }
 
+events::JsonLine read_sdk_line(const SdkTail::Line& sdk_line) {
+  events::JsonLine parsed = events::read_json_line(sdk_line.text, sdk_line.full_bytes);
+  if (parsed.problem.empty()) parsed.problem = report::sdk_line_problem(parsed.value);
+  if (!parsed.problem.empty()) {
+    parsed.value = nullptr;
+    if (sdk_line.unterminated) parsed.problem = "cut mid-line (" + parsed.problem + ")";
+  }
+  return parsed;
+}
+
 void SdkLines::on_line(const SdkTail::Line& sdk_line) {
   if (sdk_line.full_bytes == 0 && !sdk_line.unterminated) return;  // an empty line says nothing
   events::Source source = source_of(sdk_line.file);
   source.line_number = sdk_line.number;
-  events::JsonLine parsed = events::read_json_line(sdk_line.text, sdk_line.full_bytes);
-  if (parsed.problem.empty()) parsed.problem = report::sdk_line_problem(parsed.value);
+  const events::JsonLine parsed = read_sdk_line(sdk_line);
   if (!parsed.problem.empty()) {
-    if (sdk_line.unterminated) parsed.problem = "cut mid-line (" + parsed.problem + ")";
     log_.write(events::SdkInvalid{timeline_, source, events::kept_text(sdk_line.text, sdk_line.full_bytes), parsed.problem});
     return;
   }
