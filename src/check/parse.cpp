@@ -53,7 +53,10 @@ class EdnReader {
     skip_space_before_form();
     while (text_.substr(pos_, 2) == "#_") {
       pos_ += 2;
+      // A discard discarding a discard recurses too.
+      if (++depth_ > kMaxDepth) fail(kTooDeep);
       read();
+      --depth_;
       skip_space_before_form();
     }
     return line_;

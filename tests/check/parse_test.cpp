@@ -183,6 +183,9 @@ TEST(ParseHistories, DeepNestingIsAnErrorNamingTheLine) {
   EXPECT_EQ(error_of(lines({sdk_line(R"("process":1,"type":"invoke","f":"read","key":)" + deep)}), Format::faultline),
             "h:1: key nested deeper than 64 levels");
   EXPECT_EQ(error_of("INFO  jepsen.util - 1\t:invoke\t:read\t" + deep, Format::jepsen_log), "h:1: nested deeper than 64 levels");
+  std::string discards;
+  for (int i = 0; i < 100000; ++i) discards += "#_";
+  EXPECT_EQ(error_of(discards + "{:process 0 :type :invoke}", Format::edn), "h:1: nested deeper than 64 levels");
   EXPECT_EQ(error_of("INFO  jepsen.util - 99999999999999999999\t:invoke\t:read\tnil", Format::jepsen_log),
             "h:1: process 99999999999999999999 is out of range");
   // 64 levels are read.
