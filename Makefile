@@ -1,7 +1,7 @@
 # The two commands of the README's quick start, and a few more for developers.
 # Each installs what is missing first (scripts/bootstrap), so they work on a fresh Debian 12.
 
-.PHONY: all bootstrap build demo test test-sanitize test-clang bench install clean
+.PHONY: all bootstrap build demo test test-sanitize test-clang fuzz bench install clean
 
 all: build
 
@@ -32,6 +32,11 @@ test-clang: bootstrap
 	@cmake --preset clang >/dev/null
 	@cmake --build --preset clang
 	@ctest --test-dir build/clang --output-on-failure -j2
+
+# Every fuzz target for FUZZ_SECONDS (default 180) each; findings go to tests/fuzz/<target>/
+# (docs/fuzzing.md).
+fuzz: bootstrap
+	@scripts/fuzz
 
 bench: build
 	@scripts/bench

@@ -21,6 +21,11 @@ constexpr std::array<bool, 256> kEndsEdnToken = [] {
   return ends;
 }();
 
+// Values nest a few levels in any real history. The readers below, and a Value's destructor, are
+// recursive: deeper values are refused before they can take the stack.
+constexpr int kMaxDepth = 64;
+const std::string kTooDeep = "nested deeper than " + std::to_string(kMaxDepth) + " levels";
+
 // A small EDN reader: nil, booleans, numbers, strings, keywords, symbols, lists, vectors, sets,
 // maps, comments (;) and discards (#_). Commas are whitespace. Values are read straight into a
 // history's Value: a tree of EDN values built first took most of the time of reading a history.
@@ -48,7 +53,10 @@ class EdnReader {
     skip_space_before_form();
     while (text_.substr(pos_, 2) == "#_") {
       pos_ += 2;
+      // A discard discarding a discard recurses too.
+      if (++depth_ > kMaxDepth) fail(kTooDeep);
       read();
+      --depth_;
       skip_space_before_form();
     }
     return line_;
@@ -99,12 +107,16 @@ class EdnReader {
     next_form();
     Form form;
     if (open_map()) {
+      if (++depth_ > kMaxDepth) fail(kTooDeep);
       form.kind = Form::Kind::map;
       read_entries([this](const Form&) { read(); });
       if (value) value->v = std::string("{map}");
+      --depth_;
     } else if (const char end = open_sequence()) {
+      if (++depth_ > kMaxDepth) fail(kTooDeep);
       form.kind = Form::Kind::list;
       read_items(end, value);
+      --depth_;
     } else {
       form = read_atom();
       if (value) *value = value_of(form);
@@ -240,6 +252,7 @@ class EdnReader {
   const std::string& name_;
   size_t pos_ = 0;
   int line_ = 1;
+  int depth_ = 0;  // maps and sequences open
   std::string decoded_;
 };
 
@@ -367,7 +380,9 @@ History parse_jepsen_log(std::string_view text, const std::string& name) {
     if (process.find_first_not_of("0123456789") != std::string_view::npos) return;  // :nemesis
     HistoryEvent event;
     event.line = number;
-    event.process = std::stoll(std::string(process));
+    if (std::from_chars(process.data(), process.data() + process.size(), event.process).ec != std::errc()) {
+      throw ParseError(name, number, "process " + std::string(process) + " is out of range");
+    }
     const auto kind = event_type(type.substr(1));
     if (!kind) throw ParseError(name, number, "unknown type " + std::string(type));
     event.type = *kind;
@@ -463,7 +478,10 @@ class PlainJson {
   }
 
   bool read_array(Value* out) {
+    // Too deep for this reader: the full one says why.
+    if (depth_ == kMaxDepth) return false;
     ++pos_;  // '['
+    ++depth_;
     std::vector<Value> items;
     if (!consume(']')) {
       do {
@@ -471,12 +489,14 @@ class PlainJson {
       } while (consume(','));
       if (!consume(']')) return false;
     }
+    --depth_;
     if (out) out->v = std::move(items);
     return true;
   }
 
   std::string_view text_;
   size_t pos_ = 0;
+  int depth_ = 0;  // arrays open
 };
 
 // The common shape of a history line, {"faultline_history":{...}} as the SDK writes it or the bare
@@ -544,7 +564,10 @@ class PlainHistoryLine {
   bool has_type_ = false, has_process_ = false;
 };
 
-Value json_value(const nlohmann::json& j) {
+// nlohmann's parser is iterative, and its values are destroyed without recursion; this conversion
+// recurses, up to kMaxDepth (nullopt past it).
+std::optional<Value> json_value(const nlohmann::json& j, int depth = 0) {
+  if (depth > kMaxDepth) return std::nullopt;
   Value v;
   if (j.is_number_integer()) v.v = j.get<int64_t>();
   else if (j.is_string()) v.v = j.get<std::string>();
@@ -552,7 +575,11 @@ Value json_value(const nlohmann::json& j) {
   else if (j.is_number()) v.v = j.dump();
   else if (j.is_array()) {
     std::vector<Value> items;
-    for (const auto& item : j) items.push_back(json_value(item));
+    for (const auto& item : j) {
+      std::optional<Value> value = json_value(item, depth + 1);
+      if (!value) return std::nullopt;
+      items.push_back(std::move(*value));
+    }
     v.v = std::move(items);
   }
   return v;
@@ -571,8 +598,16 @@ std::optional<HistoryEvent> read_json_line(std::string_view line, const std::str
   if (!kind) throw ParseError(name, number, "type must be invoke, ok, fail or info");
   event.type = *kind;
   event.f = op.value("f", "");
-  if (op.contains("key") && !op["key"].is_null()) event.key = op["key"].is_string() ? op["key"].get<std::string>() : op["key"].dump();
-  if (op.contains("value")) event.value = json_value(op["value"]);
+  if (op.contains("key") && !op["key"].is_null()) {
+    // dump() recurses as deep as the key nests.
+    if (!json_value(op["key"])) throw ParseError(name, number, "key " + kTooDeep);
+    event.key = op["key"].is_string() ? op["key"].get<std::string>() : op["key"].dump();
+  }
+  if (op.contains("value")) {
+    std::optional<Value> value = json_value(op["value"]);
+    if (!value) throw ParseError(name, number, "value " + kTooDeep);
+    event.value = std::move(*value);
+  }
   return event;
 }
 

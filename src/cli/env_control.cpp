@@ -1,6 +1,7 @@
 #include "env_control.h"
 
 #include <poll.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -13,6 +14,9 @@
 
 namespace faultline::cli {
 namespace {
+
+// How long the server waits for a connected client's request, and for it to take the reply.
+constexpr time_t kRequestSeconds = 5;
 
 sockaddr_un address_of(const std::string& project, socklen_t* length) {
   sockaddr_un address{};
@@ -61,6 +65,10 @@ void EnvControlServer::serve() {
       close(connection);
       continue;
     }
+    // A client that connects and sends nothing must not hold every later one back.
+    const timeval patience{kRequestSeconds, 0};
+    setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
+    setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &patience, sizeof patience);
     nlohmann::json request;
     std::vector<int> received;
     if (env::local::receive_message(connection, &request, &received)) {

@@ -82,6 +82,26 @@ void print_properties(const std::vector<report::Property>& properties) {
   fmt::print("\n{} properties, {} failing (* built into faultline)\n", properties.size(), failing);
 }
 
+// The count of SDK lines that could not be read, and where the first ones were: a test under faults
+// sees some, and should know which file to look at.
+void print_invalid_sdk_lines(const report::InvalidLines& invalid) {
+  if (invalid.count == 0) return;
+  constexpr size_t kShown = 3;
+  fmt::print("invalid SDK lines: {} in {} file{} (all of them by file in report.json)\n", invalid.count,
+             invalid.by_file.size(), invalid.by_file.size() == 1 ? "" : "s");
+  for (size_t i = 0; i < invalid.first.size() && i < kShown; ++i) {
+    const events::LineProblem& where = invalid.first[i].where;
+    fmt::print("  {}:{}: {}\n", report::inert(where.file), where.line, report::inert(where.problem));
+  }
+}
+
+// Lines of events.jsonl the report had to skip: a cut last line is what a killed run leaves.
+void print_unreadable_events(const std::vector<events::LineProblem>& problems) {
+  for (const events::LineProblem& p : problems) {
+    fmt::print("events: {}:{}: {}; skipped\n", report::inert(p.file), p.line, report::inert(p.problem));
+  }
+}
+
 void print_timelines(const std::vector<run::TimelineResult>& timelines) {
   for (const run::TimelineResult& t : timelines) {
     const auto s = [](double ms) { return ms / 1000; };
@@ -138,6 +158,7 @@ int run_command(const run::RunConfig& config, bool quiet) {
   // A setup failure quotes the services' last lines.
   if (!result.error.empty()) fmt::print(stderr, "faultline: {}\n", report::inert(result.error, {.keep_newlines = true}));
   print_properties(result.properties);
+  print_invalid_sdk_lines(result.invalid_sdk_lines);
   print_timelines(result.timelines);
   print_faults(result);
   print_verdict(result.directory, result.exit_status);
@@ -145,8 +166,11 @@ int run_command(const run::RunConfig& config, bool quiet) {
 }
 
 int report_command(const std::filesystem::path& directory) {
-  const std::vector<report::Property> properties = report::write_report(events::RunDirectory(directory));
+  const report::Report report = report::write_report(events::RunDirectory(directory));
+  const std::vector<report::Property>& properties = report.properties;
   print_properties(properties);
+  print_invalid_sdk_lines(report.invalid_sdk_lines);
+  print_unreadable_events(report.unreadable_events);
   const bool failing = std::any_of(properties.begin(), properties.end(), [](const auto& p) { return !p.passed(); });
   const int status = failing ? run::kExitFailed : run::kExitPassed;
   print_verdict(directory, status);

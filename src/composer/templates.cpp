@@ -31,7 +31,8 @@ std::vector<TemplateSource> sources_of(const env::ServiceSpec& service) {
   const std::string root = kTemplateRoot;
   std::vector<std::pair<fs::path, std::string>> roots;  // host folder holding templates, as seen in service
   std::vector<TemplateSource> sources;
-  if (fs::is_directory(root)) roots.emplace_back(root, root);
+  std::error_code ec;
+  if (fs::is_directory(root, ec)) roots.emplace_back(root, root);
   for (const env::Mount& m : service.mounts) {
     if (m.kind != env::Mount::Kind::bind) continue;
     const std::string& target = m.target;
@@ -50,9 +51,9 @@ std::vector<TemplateSource> sources_of(const env::ServiceSpec& service) {
     }
   }
   for (const auto& [host, inside] : roots) {
-    std::error_code ec;
     for (const auto& entry : fs::directory_iterator(host, ec)) {
-      if (entry.is_directory()) {
+      // error_code forms throughout: a link that loops is no template, never an exception.
+      if (entry.is_directory(ec)) {
         const std::string name = entry.path().filename().string();
         sources.push_back({name, entry.path(), inside + "/" + name, false});
       }
@@ -84,7 +85,8 @@ void add_file(TestTemplate& tpl, const std::string& service, const fs::path& hos
   const std::optional<CommandKind> kind = command_kind(name);
   const bool custom_fault = name.size() > std::strlen(kFaultPrefix) && name.rfind(kFaultPrefix, 0) == 0;
   if (!kind && !custom_fault) {
-    if (fs::is_directory(host)) {
+    std::error_code ec;
+    if (fs::is_directory(host, ec)) {
       tpl.problems.push_back({host.string(), "a folder: only folders named helper_* may be in a template"});
     } else {
       tpl.problems.push_back({host.string(),

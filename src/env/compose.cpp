@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstdlib>
 #include <functional>
 #include <set>
@@ -398,7 +399,10 @@ Duration parse_duration(const std::string& text, const SourceMark& mark, const s
     size_t j = i;
     while (j < text.size() && (std::isdigit(static_cast<unsigned char>(text[j])) || text[j] == '.')) ++j;
     if (j == i) throw bad();
-    const double number = std::stod(text.substr(i, j - i));
+    // from_chars, not stod: "." and 400 digits are bad durations, not exceptions of another kind.
+    double number = 0;
+    const auto [end, error] = std::from_chars(text.data() + i, text.data() + j, number);
+    if (error != std::errc() || end != text.data() + j) throw bad();
     size_t k = j;
     while (k < text.size() && std::isalpha(static_cast<unsigned char>(text[k]))) ++k;
     const std::string unit = text.substr(j, k - j);

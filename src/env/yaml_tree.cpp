@@ -39,7 +39,17 @@ SourceMark mark_of(const YAML::Node& node, const std::string& file) {
   return {file, m.line + 1, m.column + 1};
 }
 
-YamlPtr convert(const YAML::Node& node, const std::string& file);
+// Compose files nest a few levels and hold a few thousand nodes. The limits keep the recursion
+// below off the end of the stack, and aliases of aliases (each expanded here) from growing
+// exponentially.
+constexpr int kMaxDepth = 64;
+constexpr size_t kMaxNodes = 100000;
+
+struct Budget {
+  size_t nodes = 0;
+};
+
+YamlPtr convert(const YAML::Node& node, const std::string& file, Budget& budget, int depth = 0);
 
 // Applies YAML merge keys: `<<: *anchor` or `<<: [*a, *b]` copy the entries the map does not set
 // itself; with several sources, earlier ones win.
@@ -62,9 +72,13 @@ void apply_merge_key(YamlNode& map, const YamlPtr& merge_value) {
   }
 }
 
-YamlPtr convert(const YAML::Node& node, const std::string& file) {
+YamlPtr convert(const YAML::Node& node, const std::string& file, Budget& budget, int depth) {
   auto out = std::make_shared<YamlNode>();
   out->mark = mark_of(node, file);
+  if (depth > kMaxDepth) throw ConfigError(out->mark, "", "nested deeper than " + std::to_string(kMaxDepth) + " levels");
+  if (++budget.nodes > kMaxNodes) {
+    throw ConfigError(out->mark, "", "more than " + std::to_string(kMaxNodes) + " nodes once its aliases are expanded");
+  }
   switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
@@ -76,7 +90,7 @@ YamlPtr convert(const YAML::Node& node, const std::string& file) {
       break;
     case YAML::NodeType::Sequence:
       out->kind = YamlNode::Kind::sequence;
-      for (const auto& item : node) out->items.push_back(convert(item, file));
+      for (const auto& item : node) out->items.push_back(convert(item, file, budget, depth + 1));
       break;
     case YAML::NodeType::Map: {
       out->kind = YamlNode::Kind::map;
@@ -86,7 +100,7 @@ YamlPtr convert(const YAML::Node& node, const std::string& file) {
           throw ConfigError(mark_of(entry.first, file), "", "mapping keys must be plain strings");
         }
         const std::string key = entry.first.Scalar();
-        YamlPtr value = convert(entry.second, file);
+        YamlPtr value = convert(entry.second, file, budget, depth + 1);
         if (key == "<<") {
           merge_value = value;
         } else if (out->get(key)) {
@@ -105,7 +119,8 @@ YamlPtr convert(const YAML::Node& node, const std::string& file) {
 YamlPtr parse(std::istream& in, const std::string& name) {
   try {
     YAML::Node root = YAML::Load(in);
-    return convert(root, name);
+    Budget budget;
+    return convert(root, name, budget);
   } catch (const YAML::Exception& e) {
     throw ConfigError({name, e.mark.line + 1, e.mark.column + 1}, "", "YAML error: " + e.msg);
   }

@@ -106,21 +106,25 @@ void EventLog::deliver() {
   }
 }
 
-std::vector<Json> read_events(const std::filesystem::path& path, int* invalid) {
+std::vector<Json> read_events(const std::filesystem::path& path, std::vector<LineProblem>* problems) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read " + path.string());
+  return read_events(in, path.string(), problems);
+}
+
+std::vector<Json> read_events(std::istream& in, const std::string& name, std::vector<LineProblem>* problems) {
   std::vector<Json> events;
-  std::string line;
-  int bad = 0;
-  while (std::getline(in, line)) {
-    Json event = Json::parse(line, nullptr, false);
-    if (event.is_discarded() || !event.is_object()) {
-      ++bad;
-      continue;
+  std::string text;
+  for (uint64_t number = 1; std::getline(in, text); ++number) {
+    // getline sets eof only when the line ended without its newline.
+    const bool unterminated = in.eof();
+    JsonLine line = read_json_line(text);
+    if (line.problem.empty()) {
+      events.push_back(std::move(line.value));
+    } else if (problems) {
+      problems->push_back({name, number, unterminated ? "cut mid-line (" + line.problem + ")" : line.problem});
     }
-    events.push_back(std::move(event));
   }
-  if (invalid) *invalid = bad;
   return events;
 }
 

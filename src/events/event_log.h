@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "events/json_line.h"
 #include "events/schema.h"
 
 namespace faultline::events {
@@ -88,9 +89,13 @@ class EventLog {
   std::thread delivery_;
 };
 
-// Reads every event of a run directory's events.jsonl; a line that is not a JSON object is skipped
-// and counted in `invalid` (a run killed mid-write may leave half a line).
-std::vector<Json> read_events(const std::filesystem::path& path, int* invalid = nullptr);
+// Reads every event of a run directory's events.jsonl. A line that read_json_line rejects is skipped
+// and described in `problems` (file and line); a last line without its newline that is rejected is
+// "cut mid-line", what a run killed while writing leaves. Throws std::runtime_error only when the
+// file cannot be opened.
+std::vector<Json> read_events(const std::filesystem::path& path, std::vector<LineProblem>* problems = nullptr);
+// The same from a stream; `name` stands for the file in `problems`.
+std::vector<Json> read_events(std::istream& in, const std::string& name, std::vector<LineProblem>* problems = nullptr);
 
 }  // namespace faultline::events
 

@@ -27,11 +27,13 @@ struct Source {
   std::string service;
   int invocation = 0;
   std::string command;
+  uint64_t line_number = 0;  // the line's number in `file` (from 1; 0 when unknown)
 
   // Every field with its key ("": the fields of a Source, written flat).
   template <typename Self, typename Visit>
   static void visit(Self& e, Visit&& v) {
     v("file", e.file); v("service", e.service); v("invocation", e.invocation); v("command", e.command);
+    v("line_number", e.line_number);
   }
 };
 
@@ -159,16 +161,18 @@ struct SdkLine {
   }
 };
 
-// A line of an SDK output file that is not a JSON object.
+// A line of an SDK output file that faultline cannot read: not a JSON object, or of the wrong shape
+// (report/sdk_line_shape.h).
 struct SdkInvalid {
   static constexpr std::string_view kType = "sdk_invalid";
   int timeline = 0;
   Source source;
-  std::string text;  // its start
+  std::string text;     // its start (events::kept_text)
+  std::string problem;  // what is wrong with it
 
   template <typename Self, typename Visit>
   static void visit(Self& e, Visit&& v) {
-    v("timeline", e.timeline); v("", e.source); v("text", e.text);
+    v("timeline", e.timeline); v("", e.source); v("text", e.text); v("problem", e.problem);
   }
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "events/schema.h"
+#include "report/sdk_line_shape.h"
 
 namespace faultline::report {
 namespace {
@@ -92,9 +93,26 @@ void PropertyEvaluator::add(const nlohmann::json& event) {
     for (const char* key : {"t", "type", "timeline"}) details.erase(key);
     keep(ok ? tracked.property.examples : tracked.property.counterexamples, {timeline, t, "", 0, "", details});
   } else if (type == events::SdkLine::kType) {
-    add_sdk_line(events::read<events::SdkLine>(event), t);
+    events::SdkLine sdk = events::read<events::SdkLine>(event);
+    std::string problem = sdk_line_problem(sdk.line);
+    if (problem.empty()) {
+      add_sdk_line(sdk, t);
+    } else {
+      add_invalid(timeline, sdk.source, std::move(problem),
+                  events::kept_text(sdk.line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+    }
   } else if (type == events::SdkInvalid::kType) {
-    ++invalid_sdk_lines_;
+    events::SdkInvalid invalid = events::read<events::SdkInvalid>(event);
+    add_invalid(timeline, invalid.source, std::move(invalid.problem), std::move(invalid.text));
+  }
+}
+
+void PropertyEvaluator::add_invalid(int timeline, const events::Source& source, std::string problem, std::string text) {
+  const std::string file = "timelines/" + std::to_string(timeline) + "/sdk/" + source.file;
+  ++invalid_.count;
+  ++invalid_.by_file[file];
+  if (invalid_.first.size() < InvalidLines::kFirstKept) {
+    invalid_.first.push_back({{file, source.line_number, problem.empty() ? "unreadable" : std::move(problem)}, std::move(text)});
   }
 }
 
@@ -172,12 +190,6 @@ int PropertyEvaluator::failing() const {
   int n = 0;
   for (const auto& [id, t] : tracked_) n += t.property.passed() ? 0 : 1;
   return n;
-}
-
-std::vector<Property> evaluate(const std::vector<nlohmann::json>& events) {
-  PropertyEvaluator evaluator;
-  for (const nlohmann::json& event : events) evaluator.add(event);
-  return evaluator.properties();
 }
 
 }  // namespace faultline::report

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "events/json_line.h"
 #include "events/schema.h"
 
 namespace faultline::report {
@@ -41,16 +42,31 @@ struct Property {
   bool passed() const;
 };
 
+// One SDK line the run could not read.
+struct InvalidLine {
+  events::LineProblem where;  // file: relative to the run directory (timelines/N/sdk/...)
+  std::string text;           // its start, as kept in the sdk_invalid event
+};
+
+// Every SDK line the run could not read: how many, per file, and the first few.
+struct InvalidLines {
+  static constexpr size_t kFirstKept = 10;
+  uint64_t count = 0;
+  std::map<std::string, uint64_t> by_file;
+  std::vector<InvalidLine> first;
+};
+
 class PropertyEvaluator {
  public:
-  // Feeds one event (in log order).
+  // Feeds one event (in log order): any JSON value, whatever its shape; an `sdk` event whose line
+  // is of the wrong shape (report/sdk_line_shape.h: events of an older faultline) is invalid.
   void add(const nlohmann::json& event);
   // Every property, failing ones first, then by name.
   std::vector<Property> properties() const;
   // How many fail now (for the live status line).
   int failing() const;
-  // Lines that were not valid JSON, seen in SDK outputs.
-  int invalid_sdk_lines() const { return invalid_sdk_lines_; }
+  // The SDK lines that could not be read (sdk_invalid events, and sdk events of the wrong shape).
+  const InvalidLines& invalid_sdk_lines() const { return invalid_; }
 
  private:
   struct Source {
@@ -68,15 +84,14 @@ class PropertyEvaluator {
   // Sets a property's totals from its sources' lines and counts.
   static void recount(Tracked& tracked);
   static void keep(std::vector<Example>& examples, Example example);
+  void add_invalid(int timeline, const events::Source& source, std::string problem, std::string text);
 
   std::map<std::string, Tracked> tracked_;
   std::map<int, std::pair<std::string, std::string>> invocations_;  // id -> (command, service)
   std::map<int, bool> setup_seen_;                                  // timeline -> setup complete
-  int invalid_sdk_lines_ = 0;
+  InvalidLines invalid_;
 };
 
-// Evaluates every property of a run from its events, in log order.
-std::vector<Property> evaluate(const std::vector<nlohmann::json>& events);
 
 }  // namespace faultline::report
 

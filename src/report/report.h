@@ -11,12 +11,20 @@
 
 namespace faultline::report {
 
-// The report.json document: the run (run.json as recorded), a summary and every property.
-nlohmann::json report_json(const std::vector<Property>& properties, const nlohmann::json& run_info);
+// What a report says of a run.
+struct Report {
+  std::vector<Property> properties;  // failing first
+  InvalidLines invalid_sdk_lines;
+  std::vector<events::LineProblem> unreadable_events;  // lines of events.jsonl skipped (a cut last one)
+};
 
-// Evaluates the run directory's events, writes its report.json and returns the properties, failing
-// first. Throws std::runtime_error when the directory has no events.jsonl.
-std::vector<Property> write_report(const events::RunDirectory& directory);
+// The report.json document: the run (run.json as recorded), a summary, every property, the SDK
+// lines that could not be read and the lines of events.jsonl skipped.
+nlohmann::json report_json(const Report& report, const nlohmann::json& run_info);
+
+// Evaluates the run directory's events, writes its report.json and returns what it says. Throws
+// std::runtime_error when the directory has no events.jsonl; any content of it is reported.
+Report write_report(const events::RunDirectory& directory);
 
 }  // namespace faultline::report
 

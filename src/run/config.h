@@ -70,6 +70,7 @@ struct RunResult {
   std::string error;    // the setup or configuration error, for exit status 2
   std::filesystem::path directory;
   std::vector<report::Property> properties;  // failing first
+  report::InvalidLines invalid_sdk_lines;     // SDK lines that could not be read
   std::vector<TimelineResult> timelines;
   std::map<std::string, int> faults;             // faults started, by kind
   std::map<std::string, std::string> unavailable;  // fault kinds this machine could not offer, and why

@@ -269,7 +269,10 @@ RunResult Run::execute() {
   if (config_.replay) {
     info["replay_of"] = fmt::format("{}:{}", config_.replay->run_directory.string(), config_.replay->timeline);
   }
-  const auto write_run_json = [&] { std::ofstream(directory.run_json()) << info.dump(2) << "\n"; };
+  // Arguments may hold any bytes: invalid UTF-8 is replaced rather than thrown on.
+  const auto write_run_json = [&] {
+    std::ofstream(directory.run_json()) << info.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  };
   write_run_json();
 
   {
@@ -332,7 +335,9 @@ RunResult Run::execute() {
   info["ended"] = utc_now("%Y-%m-%dT%H:%M:%SZ");
   info["exit_status"] = result.exit_status;
   write_run_json();
-  result.properties = report::write_report(directory);
+  report::Report report = report::write_report(directory);
+  result.properties = std::move(report.properties);
+  result.invalid_sdk_lines = std::move(report.invalid_sdk_lines);
   return result;
 }
 

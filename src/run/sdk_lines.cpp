@@ -2,16 +2,15 @@
 
 #include <cstdlib>
 
-namespace faultline::run {
+#include "events/json_line.h"
+#include "report/sdk_line_shape.h"
 
-namespace {
-constexpr size_t kInvalidTextKept = 4096;
-}
+namespace faultline::run {
 
 SdkLines::SdkLines(const std::filesystem::path& sdk_dir, int timeline, events::EventLog& log,
                    std::function<void()> on_setup_complete)
     : timeline_(timeline), log_(log), on_setup_complete_(std::move(on_setup_complete)) {
-  tail_ = std::make_unique<SdkTail>(sdk_dir, [this](const std::string& file, const std::string& line) { on_line(file, line); });
+  tail_ = std::make_unique<SdkTail>(sdk_dir, [this](const SdkTail::Line& line) { on_line(line); });
 }
 
 SdkLines::~SdkLines() { stop(); }
@@ -47,13 +46,26 @@ events::Source SdkLines::source_of(const std::string& file) {
   return source;
 }
 
-void SdkLines::on_line(const std::string& file, const std::string& text) {
-  const events::Source source = source_of(file);
-  events::Json line = events::Json::parse(text, nullptr, false);
-  if (line.is_discarded() || !line.is_object()) {
-    log_.write(events::SdkInvalid{timeline_, source, text.substr(0, kInvalidTextKept)});
+events::JsonLine read_sdk_line(const SdkTail::Line& sdk_line) {
+  events::JsonLine parsed = events::read_json_line(sdk_line.text, sdk_line.full_bytes);
+  if (parsed.problem.empty()) parsed.problem = report::sdk_line_problem(parsed.value);
+  if (!parsed.problem.empty()) {
+    parsed.value = nullptr;
+    if (sdk_line.unterminated) parsed.problem = "cut mid-line (" + parsed.problem + ")";
+  }
+  return parsed;
+}
+
+void SdkLines::on_line(const SdkTail::Line& sdk_line) {
+  if (sdk_line.full_bytes == 0 && !sdk_line.unterminated) return;  // an empty line says nothing
+  events::Source source = source_of(sdk_line.file);
+  source.line_number = sdk_line.number;
+  const events::JsonLine parsed = read_sdk_line(sdk_line);
+  if (!parsed.problem.empty()) {
+    log_.write(events::SdkInvalid{timeline_, source, events::kept_text(sdk_line.text, sdk_line.full_bytes), parsed.problem});
     return;
   }
+  const events::Json& line = parsed.value;
   if (const auto request = line.find("faultline_stop_faults"); request != line.end()) {
     log_.write(events::StopFaults{timeline_, source, events::field<int64_t>(*request, "seconds")});
     return;

@@ -12,9 +12,14 @@
 #include <string>
 
 #include "events/event_log.h"
+#include "events/json_line.h"
 #include "run/sdk_tail.h"
 
 namespace faultline::run {
+
+// What one line of an SDK output file holds: a JSON object of a shape faultline reads, or the
+// problem that makes it an sdk_invalid event. Never throws, whatever the line.
+events::JsonLine read_sdk_line(const SdkTail::Line& line);
 
 class SdkLines {
  public:
@@ -31,7 +36,7 @@ class SdkLines {
 
  private:
   events::Source source_of(const std::string& file);
-  void on_line(const std::string& file, const std::string& text);
+  void on_line(const SdkTail::Line& line);
 
   int timeline_;
   events::EventLog& log_;

@@ -5,7 +5,11 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <string_view>
 #include <vector>
+
+#include "events/json_line.h"
 
 namespace faultline::run {
 
@@ -39,6 +43,12 @@ void SdkTail::stop() {
   (void)ignored;
   thread_.join();
   scan();  // whatever came after the last wake-up
+  // A writer killed mid-line leaves half a line that nothing will complete now.
+  std::lock_guard lock(mutex_);
+  for (auto& [file, at] : files_) {
+    if (at.partial_bytes == 0) continue;
+    on_line_({file, at.lines + 1, at.partial, at.partial_bytes, /*unterminated=*/true});
+  }
 }
 
 void SdkTail::follow() {
@@ -73,26 +83,30 @@ void SdkTail::scan() {
     // history.jsonl files are operation histories, gathered and checked at the timeline's end.
     if (!entry.is_regular_file() || entry.path().extension() != ".jsonl" || entry.path().filename() == "history.jsonl") continue;
     const std::string relative = fs::relative(entry.path(), root_).string();
-    auto& [offset, partial] = files_[relative];
+    Position& at = files_[relative];
     const int fd = open(entry.path().c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) continue;
     // A file that shrank was truncated by its writer (official SDKs truncate on open): start over.
     const off_t size = lseek(fd, 0, SEEK_END);
-    if (size >= 0 && static_cast<uint64_t>(size) < offset) {
-      offset = 0;
-      partial.clear();
-    }
-    lseek(fd, static_cast<off_t>(offset), SEEK_SET);
+    if (size >= 0 && static_cast<uint64_t>(size) < at.offset) at = Position{};
+    lseek(fd, static_cast<off_t>(at.offset), SEEK_SET);
     char buffer[65536];
     ssize_t n;
     while ((n = read(fd, buffer, sizeof buffer)) > 0) {
-      offset += static_cast<uint64_t>(n);
-      partial.append(buffer, static_cast<size_t>(n));
-      size_t newline;
-      while ((newline = partial.find('\n')) != std::string::npos) {
-        const std::string line = partial.substr(0, newline);
-        partial.erase(0, newline + 1);
-        if (!line.empty()) on_line_(relative, line);
+      at.offset += static_cast<uint64_t>(n);
+      const std::string_view chunk(buffer, static_cast<size_t>(n));
+      for (size_t start = 0; start < chunk.size();) {
+        const size_t newline = chunk.find('\n', start);
+        const std::string_view piece = chunk.substr(start, newline == std::string_view::npos ? std::string_view::npos : newline - start);
+        // Bytes past the limit are only counted: a 20 MB line costs 1 MB here.
+        at.partial.append(piece.substr(0, events::kMaxLineBytes - std::min(at.partial.size(), events::kMaxLineBytes)));
+        at.partial_bytes += piece.size();
+        if (newline == std::string_view::npos) break;
+        ++at.lines;
+        on_line_({relative, at.lines, at.partial, at.partial_bytes});
+        at.partial.clear();
+        at.partial_bytes = 0;
+        start = newline + 1;
       }
     }
     close(fd);

@@ -1,5 +1,7 @@
 // Follows the JSON-lines files that SDKs write during a timeline (every service's and every
-// command invocation's), as they grow, and hands over each complete line with its file.
+// command invocation's), as they grow, and hands over each complete line with its file and number.
+// A line longer than events::kMaxLineBytes is handed over cut to that length, with its full length:
+// the tail's memory stays bounded whatever a process writes.
 #ifndef FAULTLINE_SRC_RUN_SDK_TAIL_H_
 #define FAULTLINE_SRC_RUN_SDK_TAIL_H_
 
@@ -15,8 +17,18 @@ namespace faultline::run {
 
 class SdkTail {
  public:
-  // `on_line(relative_path, line)` is called from the tail's thread, in file order per file.
-  using LineHandler = std::function<void(const std::string& file, const std::string& line)>;
+  // One line of a file: its number (from 1), its text (at most events::kMaxLineBytes of it) and its
+  // length in bytes before any cut.
+  struct Line {
+    const std::string& file;
+    uint64_t number;
+    const std::string& text;
+    size_t full_bytes;
+    bool unterminated = false;  // the file's last line, without its newline when the tail stopped
+  };
+  // Called from the tail's thread, in file order per file; every line, empty ones too, so that
+  // numbers match the file's.
+  using LineHandler = std::function<void(const Line& line)>;
 
   SdkTail(std::filesystem::path root, LineHandler on_line);
   ~SdkTail();
@@ -25,7 +37,7 @@ class SdkTail {
 
   // Watches a folder created after the start (a command invocation's).
   void watch(const std::filesystem::path& directory);
-  // Reads what is left and stops (idempotent).
+  // Reads what is left, hands over each file's unterminated last line, and stops (idempotent).
   void stop();
 
  private:
@@ -38,7 +50,14 @@ class SdkTail {
   int wake_[2] = {-1, -1};
   std::atomic<bool> stopping_{false};
   std::mutex mutex_;
-  std::map<std::string, std::pair<uint64_t, std::string>> files_;  // offset and partial line
+  // Where the tail is in one file.
+  struct Position {
+    uint64_t offset = 0;
+    uint64_t lines = 0;       // complete lines handed over
+    std::string partial;      // the line being written, up to kMaxLineBytes
+    size_t partial_bytes = 0;  // its length so far, cut bytes included
+  };
+  std::map<std::string, Position> files_;
   std::thread thread_;
 };
 

@@ -173,6 +173,26 @@ TEST(ParseFaultline, ErrorsNameTheFileAndLine) {
   }
 }
 
+// 100,000 levels would overflow the stack of a recursive reader, or of a value's destructor.
+TEST(ParseHistories, DeepNestingIsAnErrorNamingTheLine) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  EXPECT_EQ(error_of("{:process 0 :type :invoke :f :read}\n{:process 0 :type :ok :f :read :value " + deep + "}", Format::edn),
+            "h:2: nested deeper than 64 levels");
+  EXPECT_EQ(error_of(lines({sdk_line(R"("process":1,"type":"invoke","f":"read","value":)" + deep)}), Format::faultline),
+            "h:1: value nested deeper than 64 levels");
+  EXPECT_EQ(error_of(lines({sdk_line(R"("process":1,"type":"invoke","f":"read","key":)" + deep)}), Format::faultline),
+            "h:1: key nested deeper than 64 levels");
+  EXPECT_EQ(error_of("INFO  jepsen.util - 1\t:invoke\t:read\t" + deep, Format::jepsen_log), "h:1: nested deeper than 64 levels");
+  std::string discards;
+  for (int i = 0; i < 100000; ++i) discards += "#_";
+  EXPECT_EQ(error_of(discards + "{:process 0 :type :invoke}", Format::edn), "h:1: nested deeper than 64 levels");
+  EXPECT_EQ(error_of("INFO  jepsen.util - 99999999999999999999\t:invoke\t:read\tnil", Format::jepsen_log),
+            "h:1: process 99999999999999999999 is out of range");
+  // 64 levels are read.
+  const std::string ok = std::string(63, '[') + std::string(63, ']');
+  EXPECT_EQ(parse_history(lines({sdk_line(R"("process":1,"type":"invoke","f":"read","value":)" + ok)}), Format::faultline, "h").size(), 1u);
+}
+
 TEST(ParseFaultline, VeryLongLine) {
   const std::string value(1 << 20, 'x');
   const History history = parse_history(lines({sdk_line(R"("process":1,"type":"invoke","f":"append","value":")" + value + "\"")}),

@@ -86,6 +86,17 @@ TEST(RunExit, TwoForABadTemplateNamingTheFile) {
   EXPECT_NE(r.output.find("main/notes.txt: not a test command"), std::string::npos) << r.output;
 }
 
+TEST(RunExit, TwoForSymbolicLinksThatLoopInATemplateNamingEach) {
+  SyntheticTemplate t;
+  t.command("parallel_driver_ok");
+  std::filesystem::create_symlink("loop", t.path() / "main" / "loop");
+  std::filesystem::create_symlink("parallel_driver_loop", t.path() / "main" / "parallel_driver_loop");
+  const RunRecord r = t.run({"--duration", "1s"});
+  EXPECT_EQ(r.exit_status, 2) << r.output;
+  EXPECT_NE(r.output.find("main/loop: not a test command"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("main/parallel_driver_loop: cannot be read"), std::string::npos) << r.output;
+}
+
 // Waits (bounded, on inotify) until the run's events.jsonl has a line containing `text`.
 TEST(RunExit, InterruptedRunTearsDownReportsAndExits130) {
   SyntheticTemplate t;
