@@ -6,17 +6,24 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 namespace faultline::fuzz {
 
-// /tmp/faultline-fuzz-<pid>/, made on first use (the input replaces the named file each time).
+// /tmp/faultline-fuzz-<pid>/, made on first use (the input replaces the named file each time) and
+// removed when the process exits normally.
 inline std::filesystem::path scratch() {
   static const std::filesystem::path dir = [] {
     auto d = std::filesystem::temp_directory_path() / ("faultline-fuzz-" + std::to_string(getpid()));
     std::filesystem::create_directories(d);
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(std::filesystem::temp_directory_path() / ("faultline-fuzz-" + std::to_string(getpid())),
+                                  ignored);
+    });
     return d;
   }();
   return dir;
