@@ -1,0 +1,102 @@
+// What every browser test shares: Debian's Chromium through playwright-core, a page that records
+// requests, console errors, CSP violations and dialogs, and checks that print as they go.
+import { chromium } from 'playwright-core';
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export const CHROMIUM = process.env.FAULTLINE_CHROMIUM || '/usr/bin/chromium';
+
+export class Checks {
+  constructor(name) { this.name = name; this.failed = []; this.passed = 0; }
+  ok(cond, what, detail) {
+    if (cond) { this.passed++; console.log(`  ok    ${what}`); }
+    else { this.failed.push(what + (detail ? `: ${detail}` : '')); console.log(`  FAIL  ${what}${detail ? `: ${detail}` : ''}`); }
+    return !!cond;
+  }
+  skip(what, why) { console.log(`  skip  ${what} (${why})`); }
+  finish() {
+    if (this.failed.length) {
+      console.error(`\n${this.name}: ${this.failed.length} check(s) failed, ${this.passed} passed:`);
+      for (const f of this.failed) console.error(`  - ${f}`);
+      return 1;
+    }
+    console.log(`\n${this.name}: all ${this.passed} checks passed`);
+    return 0;
+  }
+}
+
+export function parseArgs(argv, usage) {
+  const out = { positional: [], screenshots: null, expectFailing: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--screenshots') out.screenshots = argv[++i];
+    else if (a === '--expect-failing') { while (i + 1 < argv.length && !argv[i + 1].startsWith('--')) out.expectFailing.push(argv[++i]); }
+    else if (a === '-h' || a === '--help') { console.log(usage); process.exit(0); }
+    else if (a.startsWith('--')) { console.error(`unknown option ${a}\n${usage}`); process.exit(2); }
+    else out.positional.push(a);
+  }
+  if (out.positional.length !== 1) { console.error(usage); process.exit(2); }
+  const file = resolve(out.positional[0]);
+  if (!existsSync(file)) { console.error(`no such file: ${file}`); process.exit(2); }
+  out.file = file;
+  out.url = pathToFileURL(file).href;
+  if (out.screenshots) mkdirSync(out.screenshots, { recursive: true });
+  return out;
+}
+
+// Runs fn(browser) and closes the browser whatever happens (no Chromium left behind).
+export async function withBrowser(fn) {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (set FAULTLINE_CHROMIUM, or apt-get install chromium)`);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], headless: true });
+  const close = () => browser.close().catch(() => {});
+  const onSignal = async () => { await close(); process.exit(130); };
+  process.once('SIGINT', onSignal); process.once('SIGTERM', onSignal);
+  try { return await fn(browser); } finally { await close(); process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal); }
+}
+
+// A page that records what it asked for and what went wrong. Requests other than the document are
+// aborted (and recorded): the page must work offline.
+export async function openPage(browser, url, viewport = { width: 1300, height: 900 }) {
+  const context = await browser.newContext({ viewport, javaScriptEnabled: true });
+  const rec = { requests: [], errors: [], csp: [], dialogs: [] };
+  await context.route('**/*', (route) => {
+    const u = route.request().url();
+    if (u === url) route.continue(); else route.abort();
+  });
+  const page = await context.newPage();
+  page.on('request', (r) => rec.requests.push(r.url()));
+  page.on('console', (m) => { if (m.type() === 'error') rec.errors.push(m.text()); });
+  page.on('pageerror', (e) => rec.errors.push(`uncaught: ${e.message}`));
+  page.on('dialog', (d) => { rec.dialogs.push(`${d.type()}: ${d.message()}`); d.dismiss().catch(() => {}); });
+  await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  return { page, rec, context };
+}
+
+// The checks every page must pass: offline, quiet, nothing run from the data.
+export async function checkInert(c, page, rec, url) {
+  const others = rec.requests.filter((u) => u !== url);
+  c.ok(others.length === 0, 'no network request besides the document itself', others.slice(0, 5).join(', '));
+  c.ok(rec.errors.length === 0, 'no console errors', rec.errors.slice(0, 5).join(' | '));
+  const csp = await page.evaluate(() => window.__csp);
+  c.ok(csp.length === 0, 'no Content-Security-Policy violation', csp.slice(0, 5).join(', '));
+  c.ok(rec.dialogs.length === 0, 'no dialog (alert/confirm/prompt) opened', rec.dialogs.join(', '));
+  const dom = await page.evaluate(() => ({
+    pwned: window.__pwned !== undefined,
+    imgs: document.querySelectorAll('img, image, iframe, object, embed, video, audio, source, link[rel], base').length,
+    scripts: document.scripts.length,
+    onattrs: [...document.querySelectorAll('*')].filter((el) => [...el.attributes].some((a) => /^on/i.test(a.name))).map((el) => el.tagName).slice(0, 5),
+    badLinks: [...document.querySelectorAll('[href], [src], [xlink\\:href]')].map((el) => el.getAttribute('href') ?? el.getAttribute('src') ?? '')
+      .filter((h) => /^\s*(javascript|data|vbscript|https?|file):/i.test(h) || /^\s*\/\//.test(h)),
+  }));
+  c.ok(!dom.pwned, 'window.__pwned was never set');
+  c.ok(dom.imgs === 0, 'no img/iframe/object/media element exists', `${dom.imgs} found`);
+  c.ok(dom.scripts === 2, 'only the page\'s own two script elements exist', `${dom.scripts} found`);
+  c.ok(dom.onattrs.length === 0, 'no element carries an on* attribute', dom.onattrs.join(', '));
+  c.ok(dom.badLinks.length === 0, 'no link or source with a scheme or to another host', dom.badLinks.join(', '));
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
