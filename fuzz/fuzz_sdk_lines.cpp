@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "report/properties.h"
+#include "report/junit.h"
 #include "report/report.h"
 #include "run/sdk_lines.h"
 
@@ -29,7 +30,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     evaluator.add(event);
     start = end + 1;
   }
-  const report::Report report{evaluator.properties(), evaluator.invalid_sdk_lines(), {}};
-  (void)report::report_json(report, nlohmann::json::object()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  report::Report report;
+  report.properties = evaluator.properties();
+  report.invalid_sdk_lines = evaluator.invalid_sdk_lines();
+  report.document = report::report_json(events::RunDirectory("/nonexistent/faultline-fuzz-run"), report, nlohmann::json::object());
+  (void)report.document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  (void)report::junit_xml(report.document);
   return 0;
 }

@@ -131,10 +131,20 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--fault-rate", fault_rate, "Mean faults started per minute of driver phase (default 10)")
       ->check(CLI::NonNegativeNumber);
   run_cmd->add_flag("--quiet", quiet, "Print only the summary");
+  std::string log_window = "5s";
+  fs::path compare_with;
+  const auto add_report_options = [&](CLI::App* cmd) {
+    cmd->add_option("--compare", compare_with,
+                    "Run directory to compare with (default: the previous run of the template in the same folder)")
+        ->check(CLI::ExistingDirectory);
+    cmd->add_option("--log-window", log_window, "How far before and after a counterexample report.html shows logs (default 5s)");
+  };
+  add_report_options(run_cmd);
 
   fs::path report_dir;
-  CLI::App* report_cmd = app.add_subcommand("report", "Rebuild a run's report from its run directory");
+  CLI::App* report_cmd = app.add_subcommand("report", "Rebuild a run's report (report.json, report.html, junit.xml) from its run directory");
   report_cmd->add_option("run_dir", report_dir, "Run directory")->required()->check(CLI::ExistingDirectory);
+  add_report_options(report_cmd);
 
   CheckCommandOptions check_options;
   CLI::App* check_cmd = app.add_subcommand("check", "Check recorded histories for linearizability");
@@ -184,6 +194,8 @@ int main(int argc, char** argv) {
       if (run_cmd->count("--seed")) run_config.seed = seed;
       if (run_cmd->count("--faults")) run_config.fault_kinds = faults::parse_fault_kinds(fault_kinds);
       if (run_cmd->count("--fault-rate")) run_config.fault_rate = fault_rate;
+      if (run_cmd->count("--compare")) run_config.compare_with = compare_with;
+      run_config.log_window = duration_option(log_window, "--log-window");
       run_config.duration = duration_option(duration, "--duration");
       run_config.timeline_length = duration_option(timeline, "--timeline");
       run_config.command_timeout = duration_option(command_timeout, "--command-timeout");
@@ -195,7 +207,12 @@ int main(int argc, char** argv) {
       }
       return run_command(run_config, quiet);
     }
-    if (report_cmd->parsed()) return report_command(report_dir);
+    if (report_cmd->parsed()) {
+      report::ReportOptions options;
+      if (report_cmd->count("--compare")) options.compare_with = compare_with;
+      options.log_window = duration_option(log_window, "--log-window");
+      return report_command(report_dir, options);
+    }
     if (check_cmd->parsed()) return check_command(check_options);
   } catch (const std::exception& e) {
     fmt::print(stderr, "faultline: {}\n", report::inert(e.what(), {.keep_newlines = true}));

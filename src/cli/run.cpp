@@ -125,9 +125,16 @@ void print_faults(const run::RunResult& result) {
   for (const std::string& note : result.notes) fmt::print("note: {}\n", report::inert(note));
 }
 
+// What changed since the run compared with.
+void print_findings(const std::optional<std::filesystem::path>& compared_with, size_t new_failing, size_t resolved) {
+  if (!compared_with) return;
+  fmt::print("compared with {}: {} new failing, {} resolved\n", report::inert(compared_with->string()), new_failing, resolved);
+}
+
 void print_verdict(const std::filesystem::path& directory, int status) {
-  fmt::print("run directory: {}\nexit status {}: {}\n", report::inert(directory.string()), status,
-             run::exit_status_meaning(status));
+  const events::RunDirectory run(directory);
+  fmt::print("run directory: {}\nreport: {}\nexit status {}: {}\n", report::inert(directory.string()),
+             report::inert(run.report_html().string()), status, run::exit_status_meaning(status));
 }
 
 }  // namespace
@@ -161,16 +168,21 @@ int run_command(const run::RunConfig& config, bool quiet) {
   print_invalid_sdk_lines(result.invalid_sdk_lines);
   print_timelines(result.timelines);
   print_faults(result);
+  print_findings(result.compared_with, result.new_failing, result.resolved);
+  if (!result.runs_index.empty()) fmt::print("runs: {}\n", report::inert(result.runs_index.string()));
   print_verdict(result.directory, result.exit_status);
   return result.exit_status;
 }
 
-int report_command(const std::filesystem::path& directory) {
-  const report::Report report = report::write_report(events::RunDirectory(directory));
+int report_command(const std::filesystem::path& directory, const report::ReportOptions& options) {
+  const report::Report report = report::write_report(events::RunDirectory(directory), options);
   const std::vector<report::Property>& properties = report.properties;
   print_properties(properties);
   print_invalid_sdk_lines(report.invalid_sdk_lines);
   print_unreadable_events(report.unreadable_events);
+  if (report.findings) {
+    print_findings(report.findings->compared_with, report.findings->new_failing.size(), report.findings->resolved.size());
+  }
   const bool failing = std::any_of(properties.begin(), properties.end(), [](const auto& p) { return !p.passed(); });
   const int status = failing ? run::kExitFailed : run::kExitPassed;
   print_verdict(directory, status);

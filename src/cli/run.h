@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "report/report.h"
 #include "run/config.h"
 
 namespace faultline::cli {
@@ -12,8 +13,8 @@ namespace faultline::cli {
 // timeline's time was spent and the verdict; returns the exit status (run/exit_status.h).
 int run_command(const run::RunConfig& config, bool quiet);
 
-// Rebuilds report.json from a run directory's events and prints the summary.
-int report_command(const std::filesystem::path& directory);
+// Rebuilds report.json, report.html and junit.xml from a run directory and prints the summary.
+int report_command(const std::filesystem::path& directory, const report::ReportOptions& options);
 
 }  // namespace faultline::cli
 

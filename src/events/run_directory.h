@@ -16,6 +16,8 @@ class RunDirectory {
   std::filesystem::path run_json() const { return root_ / "run.json"; }
   std::filesystem::path events() const { return root_ / "events.jsonl"; }
   std::filesystem::path report_json() const { return root_ / "report.json"; }
+  std::filesystem::path report_html() const { return root_ / "report.html"; }
+  std::filesystem::path junit_xml() const { return root_ / "junit.xml"; }
 
   // Service and command output of a timeline: one file per source.
   std::filesystem::path logs(int timeline) const { return root_ / "logs" / ("timeline-" + std::to_string(timeline)); }

@@ -261,6 +261,11 @@ struct HistoryChecked {
   std::string error;
   std::vector<std::string> cannot_be_ordered;           // a minimal failing set, described
   std::vector<std::string> partial_linearization_tail;  // the end of the longest partial order
+  // The same counterexample as positions in the merged file's operations (check::pair_operations
+  // order), so that a report can draw it from the run directory without checking again.
+  std::vector<uint64_t> minimal_ops;
+  std::vector<uint64_t> partial_ops;
+  std::vector<uint64_t> blocked_ops;
 
   template <typename Self, typename Visit>
   static void visit(Self& e, Visit&& v) {
@@ -268,6 +273,7 @@ struct HistoryChecked {
     v("seconds", e.seconds); v("history", e.history); v("error", e.error);
     v("cannot_be_ordered", e.cannot_be_ordered);
     v("partial_linearization_tail", e.partial_linearization_tail);
+    v("minimal_ops", e.minimal_ops); v("partial_ops", e.partial_ops); v("blocked_ops", e.blocked_ops);
   }
 };
 

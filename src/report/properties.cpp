@@ -90,7 +90,7 @@ void PropertyEvaluator::add(const nlohmann::json& event) {
     const bool ok = field<std::string>(event, "verdict") == "linearizable";
     (ok ? tracked.property.passes : tracked.property.fails)++;
     nlohmann::json details = event;
-    for (const char* key : {"t", "type", "timeline"}) details.erase(key);
+    for (const char* key : {"t", "type", "timeline", "minimal_ops", "partial_ops", "blocked_ops"}) details.erase(key);
     keep(ok ? tracked.property.examples : tracked.property.counterexamples, {timeline, t, "", 0, "", details});
   } else if (type == events::SdkLine::kType) {
     events::SdkLine sdk = events::read<events::SdkLine>(event);
@@ -126,9 +126,10 @@ void PropertyEvaluator::add_sdk_line(const events::SdkLine& sdk, double t) {
     Tracked& tracked = track(id, field<std::string>(a, "display_type", "Always"), field<std::string>(a, "assert_type", "always"),
                              field<bool>(a, "must_hit", true), false);
     Property& p = tracked.property;
-    if (p.location.empty()) {
+    if (!p.location.known()) {
       const nlohmann::json location = field<nlohmann::json>(a, "location");
-      if (location.is_object()) p.location = field<std::string>(location, "file") + ":" + std::to_string(field<int64_t>(location, "begin_line"));
+      p.location = {field<std::string>(location, "file"), field<int64_t>(location, "begin_line"),
+                    field<std::string>(location, "function"), field<std::string>(location, "class")};
     }
     // Reachability is decided from hit and the assertion's kind, never from condition alone
     // (one SDK writes condition true for Unreachable).

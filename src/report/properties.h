@@ -25,13 +25,22 @@ struct Example {
   nlohmann::json details;
 };
 
+// Where an assertion is declared, as its SDK wrote it.
+struct Location {
+  std::string file;
+  int64_t line = 0;
+  std::string function;
+  std::string class_name;
+  bool known() const { return !file.empty(); }
+};
+
 struct Property {
   std::string id;            // the message, or the built-in property's name
   std::string display_type;  // Always, AlwaysOrUnreachable, Sometimes, Reachable, Unreachable
   std::string assert_type;   // always, sometimes, reachability
   bool must_hit = true;
   bool builtin = false;
-  std::string location;      // file:line of the first declaration, when known
+  Location location;         // of the first declaration, when known
   uint64_t passes = 0;       // exact where the SDK wrote counts; otherwise lower bounds
   uint64_t fails = 0;
   std::vector<Example> examples;         // passing evaluations (the first few)

@@ -42,6 +42,10 @@ struct RunConfig {
   // x-faultline.faults, else the defaults (faults/config.h).
   std::optional<std::set<faults::FaultKind>> fault_kinds;
   std::optional<double> fault_rate;
+  // The report: the run to compare with (unset: the previous run of the template in the same
+  // folder), and how far around a counterexample report.html shows the logs.
+  std::optional<std::filesystem::path> compare_with;
+  Duration log_window{5000};
 };
 
 // How a timeline's time was spent, in milliseconds.
@@ -75,6 +79,9 @@ struct RunResult {
   std::map<std::string, int> faults;             // faults started, by kind
   std::map<std::string, std::string> unavailable;  // fault kinds this machine could not offer, and why
   std::vector<std::string> notes;  // what the user should know of the run's faults (once each)
+  std::optional<std::filesystem::path> compared_with;  // the run the findings are against
+  int new_failing = 0, resolved = 0;                   // findings against it
+  std::filesystem::path runs_index;                    // the runs page rewritten, if any
 };
 
 }  // namespace faultline::run

@@ -62,6 +62,9 @@ events::HistoryChecked check_timeline_history(const fs::path& sdk_dir, const fs:
     checked.seconds = result.seconds;
     if (result.verdict == check::Verdict::not_linearizable) {
       const check::Counterexample& c = result.counterexample;
+      checked.minimal_ops.assign(c.minimal.begin(), c.minimal.end());
+      checked.partial_ops.assign(c.partial.begin(), c.partial.end());
+      checked.blocked_ops.assign(c.blocked.begin(), c.blocked.end());
       for (size_t i : c.minimal) checked.cannot_be_ordered.push_back(fmt::format("process {} {}", ops[i].process, model->describe(ops[i])));
       for (size_t k = c.partial.size() > kPartialTailShown ? c.partial.size() - kPartialTailShown : 0; k < c.partial.size(); ++k) {
         const check::Operation& op = ops[c.partial[k]];

@@ -12,6 +12,7 @@
 #include "events/run_directory.h"
 #include "faultline/version.h"
 #include "report/properties.h"
+#include "report/html_page.h"
 #include "report/report.h"
 #include "run/exit_status.h"
 #include "run/seeds.h"
@@ -335,7 +336,21 @@ RunResult Run::execute() {
   info["ended"] = utc_now("%Y-%m-%dT%H:%M:%SZ");
   info["exit_status"] = result.exit_status;
   write_run_json();
-  report::Report report = report::write_report(directory);
+  report::ReportOptions report_options;
+  report_options.compare_with = config_.compare_with;
+  report_options.log_window = config_.log_window;
+  report::Report report = report::write_report(directory, report_options);
+  if (report.findings) {
+    result.compared_with = report.findings->compared_with;
+    result.new_failing = static_cast<int>(report.findings->new_failing.size());
+    result.resolved = static_cast<int>(report.findings->resolved.size());
+  }
+  // The runs page lives in the runs folder: the default one, or a folder that already has it.
+  const fs::path runs_folder = fs::absolute(out_).lexically_normal().parent_path();
+  if (config_.out.empty() || report::has_runs_index(runs_folder)) {
+    report::write_runs_index(runs_folder);
+    result.runs_index = runs_folder / "index.html";
+  }
   result.properties = std::move(report.properties);
   result.invalid_sdk_lines = std::move(report.invalid_sdk_lines);
   return result;
