@@ -76,8 +76,27 @@ export async function openPage(browser, url, viewport = { width: 1300, height: 9
   return { page, rec, context };
 }
 
+// Waits for the page's script to finish; on a timeout says why (a blocked script, an exception).
+export async function waitReady(page, rec, timeout = 60000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    if (await page.evaluate(() => !!(window.__faultline && window.__faultline.ready)).catch(() => false)) return;
+    if (rec.errors.length && Date.now() > end - timeout + 3000) break; // an error and still not ready after 3 s: it never will be
+    if (Date.now() > end) break;
+    await sleep(100);
+  }
+  throw new Error(`the page never finished rendering; console errors: ${rec.errors.join(' | ') || 'none'}`);
+}
+
 // The checks every page must pass: offline, quiet, nothing run from the data.
 export async function checkInert(c, page, rec, url) {
+  const policy = await page.evaluate(() => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.content || '');
+  const dir = (name) => (policy.split(';').map((d) => d.trim()).find((d) => d.startsWith(name + ' ')) || '').split(/\s+/).slice(1);
+  c.ok(dir('default-src').join(' ') === "'none'", "the policy says default-src 'none'", policy);
+  const script = dir('script-src');
+  c.ok(script.some((s) => s.startsWith("'sha256-")) && script.every((s) => s.startsWith("'sha256-") || s === "'unsafe-inline'"),
+    'the policy admits only the page\'s own script (by hash; no eval, no source to load)', script.join(' '));
+  c.ok(dir('img-src').every((s) => s === 'data:' || s === "'none'"), 'images only from data: URIs', dir('img-src').join(' '));
   const others = rec.requests.filter((u) => u !== url);
   c.ok(others.length === 0, 'no network request besides the document itself', others.slice(0, 5).join(', '));
   c.ok(rec.errors.length === 0, 'no console errors', rec.errors.slice(0, 5).join(' | '));

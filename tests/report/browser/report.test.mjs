@@ -3,7 +3,7 @@
 //   node report.test.mjs REPORT.html [--screenshots DIR] [--expect-failing NAME ...]
 // Exits 1 when a check fails (each is printed), 2 on bad usage.
 import { join } from 'node:path';
-import { Checks, parseArgs, withBrowser, openPage, checkInert, sleep } from './lib.mjs';
+import { Checks, parseArgs, withBrowser, openPage, checkInert, waitReady, sleep } from './lib.mjs';
 
 const USAGE = 'usage: node report.test.mjs REPORT.html [--screenshots DIR] [--expect-failing NAME ...]';
 const args = parseArgs(process.argv.slice(2), USAGE);
@@ -25,17 +25,24 @@ async function visibleRows(page, scope) {
 }
 async function settle(page) { await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))); }
 
+// A part of the test that throws is a failed check; the parts after it still run.
+async function step(name, fn) {
+  try { await fn(); } catch (e) { c.ok(false, `${name}: ran to its end`, String(e.message || e).split('\n')[0]); }
+}
+
 async function main(browser) {
   const { page, rec } = await openPage(browser, args.url);
+  page.setDefaultTimeout(10000);
   const t0 = Date.now();
   await page.goto(args.url);
-  await page.waitForFunction(() => window.__faultline && window.__faultline.ready, null, { timeout: 60000 });
+  await waitReady(page, rec);
   console.log(`  ..    loaded in ${Date.now() - t0} ms (page's own render: ${(await page.evaluate(() => window.__faultline.timings.render)).toFixed(1)} ms)`);
   const error = await page.evaluate(() => window.__faultline.error || null);
   if (!c.ok(!error, 'the page read its embedded data', error)) return;
   const D = await page.evaluate(() => JSON.parse(document.getElementById('faultline-data').textContent));
   const props = Array.isArray(D.properties) ? D.properties : [];
   const failingData = props.filter((p) => p.status === 'failed');
+  const srcs = D.log?.sources || [], lines = D.log?.lines || [], W = D.settings?.log_window_ms ?? 5000, tls = D.timelines || [];
   const shot = async (name, locator) => {
     if (!args.screenshots) return;
     const path = join(args.screenshots, name);
@@ -44,6 +51,7 @@ async function main(browser) {
   };
 
   // ---- top
+  await step('top', async () => {
   const verdict = await page.locator('#verdict').textContent();
   c.ok(D.verdict?.status === 'failed' ? /failing|Failed/.test(verdict) : /Passed/.test(verdict), 'the verdict says what the data says', verdict);
   if (D.verdict?.failing) c.ok(verdict.includes(String(D.verdict.failing)), 'the verdict counts the failing properties');
@@ -54,7 +62,9 @@ async function main(browser) {
   }
   await shot('top.png');
 
+  });
   // ---- properties: failing first, expected names failing
+  await step('properties', async () => {
   const cards = await page.$$eval('#properties article.prop', (els) => els.map((el) => ({ id: el.id, status: el.getAttribute('data-status'), group: el.getAttribute('data-group'), name: el.querySelector('.pname').textContent, hidden: el.hidden })));
   c.ok(cards.length === props.length, 'every property has a card', `${cards.length} cards, ${props.length} properties`);
   if (failingData.length) c.ok(cards[0]?.status === 'failed', 'the first property card is a failing one', cards[0] && `${cards[0].status}: ${cards[0].name}`);
@@ -65,8 +75,9 @@ async function main(browser) {
   for (const p of props.filter((p) => /[<>&"']|javascript:/i.test(p.name) && !CONTROL.test(p.name)))
     c.ok(cards.some((x) => x.name === p.name), `the property named ${JSON.stringify(p.name)} shows as that literal text`);
 
+  });
   // ---- a counterexample with logs from two sources around it
-  const srcs = D.log?.sources || [], lines = D.log?.lines || [], W = D.settings?.log_window_ms ?? 5000;
+  await step('a counterexample with logs from two sources around it', async () => {
   let target = null;
   props.forEach((p, pi) => (p.counterexamples || []).forEach((e, ei) => {
     if (target || p.status !== 'failed') return;
@@ -109,7 +120,9 @@ async function main(browser) {
     c.ok((await page.$$eval('#under-test .lr', (els) => els.map((e) => e.getAttribute('data-g')))).includes(g), 'checking it again shows its lines again');
   }
 
+  });
   // ---- the history drawing of a failed history
+  await step('the history drawing of a failed history', async () => {
   const drawn = (D.timelines || []).filter((t) => t.history?.drawing);
   if (drawn.length) {
     const n = await page.locator('#timelines svg.history-svg').count();
@@ -119,7 +132,9 @@ async function main(browser) {
     await shot('history.png', page.locator('#timelines .history').filter({ has: page.locator('svg.history-svg') }).first());
   }
 
+  });
   // ---- property filters
+  await step('property filters', async () => {
   const visibleCards = () => page.$$eval('#properties article.prop', (els) => els.filter((el) => el.offsetParent !== null).map((el) => ({ status: el.getAttribute('data-status'), group: el.getAttribute('data-group'), id: el.id })));
   const pick = props.find((p) => p.status !== 'failed' && p.name && !CONTROL.test(p.name)) || props[0];
   if (pick) {
@@ -148,8 +163,9 @@ async function main(browser) {
   await page.selectOption('#prop-group', '');
   c.ok((await visibleCards()).length === props.length, 'clearing the filters shows every property again');
 
+  });
   // ---- timelines
-  const tls = D.timelines || [];
+  await step('timelines', async () => {
   for (const tl of tls.slice(0, 4)) {
     const box = page.locator(`#timeline-${tl.timeline}`);
     await box.scrollIntoViewIfNeeded();
@@ -169,7 +185,9 @@ async function main(browser) {
     if (tl === tls[0]) await shot('timeline.png', box);
   }
 
+  });
   // ---- the full log
+  await step('the full log', async () => {
   if (lines.length) {
     const log = page.locator('#full-log');
     await log.scrollIntoViewIfNeeded();
@@ -199,9 +217,11 @@ async function main(browser) {
     await shot('log.png', page.locator('#log'));
   }
 
+  });
   // ---- keyboard: Tab to the filter, then to a property toggle; Enter opens it
+  await step('keyboard', async () => {
   await page.reload();
-  await page.waitForFunction(() => window.__faultline && window.__faultline.ready);
+  await waitReady(page, rec);
   await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
   let reachedFilter = false, toggle = null;
   for (let i = 0; i < 300 && !toggle; i++) {
@@ -220,6 +240,7 @@ async function main(browser) {
     c.ok(await page.evaluate((id) => document.querySelector(`#${id} > details`).open && !!document.querySelector(`#${id} .pbody`), toggle), 'Enter expands the property');
   }
 
+  });
   await checkInert(c, page, rec, args.url);
 }
 
