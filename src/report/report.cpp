@@ -27,6 +27,14 @@ const char* group_of(const Property& p) {
   return "Always";
 }
 
+// The platform's five types, by the spec's table: an SDK's own display type (a rich assertion's
+// AlwaysGreaterThan, say) is one of them in meaning.
+const char* type_of(const Property& p) {
+  if (p.assert_type == "sometimes") return "Sometimes";
+  if (p.assert_type == "reachability") return p.must_hit ? "Reachable" : "Unreachable";
+  return p.must_hit ? "Always" : "AlwaysOrUnreachable";
+}
+
 int group_rank(const Property& p) {
   const std::string group = group_of(p);
   return group == "Always" ? 0 : group == "Sometimes" ? 1 : group == "Reachability" ? 2 : 3;
@@ -208,7 +216,7 @@ json report_json(const events::RunDirectory& directory, const Report& report, co
     if (report.findings) finding = to_string(report.findings->by_property.at(p->id));
     properties.push_back({{"name", p->id},
                           {"group", group_of(*p)},
-                          {"type", p->display_type},
+                          {"type", type_of(*p)},
                           {"assert_type", p->assert_type},
                           {"must_hit", p->must_hit},
                           {"builtin", p->builtin},
