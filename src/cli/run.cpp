@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "report/html_page.h"
 #include "report/inert_text.h"
 #include "report/report.h"
 #include "run/exit_status.h"
@@ -182,6 +183,9 @@ int report_command(const std::filesystem::path& directory, const report::ReportO
   print_unreadable_events(report.unreadable_events);
   if (report.findings) {
     print_findings(report.findings->compared_with, report.findings->new_failing.size(), report.findings->resolved.size());
+  }
+  if (const auto index = report::update_runs_index(directory, false); !index.empty()) {
+    fmt::print("runs: {}\n", report::inert(index.string()));
   }
   const bool failing = std::any_of(properties.begin(), properties.end(), [](const auto& p) { return !p.passed(); });
   const int status = failing ? run::kExitFailed : run::kExitPassed;

@@ -203,6 +203,13 @@ bool has_runs_index(const fs::path& folder) {
   return text.find("\"schema\":\"faultline-runs\"") != std::string::npos;
 }
 
+fs::path update_runs_index(const fs::path& run_directory, bool create) {
+  const fs::path folder = fs::absolute(run_directory).lexically_normal().parent_path();
+  if (!create && !has_runs_index(folder)) return {};
+  write_runs_index(folder);
+  return folder / "index.html";
+}
+
 void write_runs_index(const fs::path& runs_folder) {
   struct Row {
     std::string started, name;

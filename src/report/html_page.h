@@ -35,6 +35,10 @@ void write_runs_index(const std::filesystem::path& runs_folder);
 // Whether <folder>/index.html is a runs page faultline wrote (and so may be rewritten).
 bool has_runs_index(const std::filesystem::path& folder);
 
+// Rewrites the runs page of the folder holding `run_directory` when `create` (the default runs
+// folder) or when that folder has one already; returns its path, or empty when none was written.
+std::filesystem::path update_runs_index(const std::filesystem::path& run_directory, bool create);
+
 }  // namespace faultline::report
 
 #endif  // FAULTLINE_SRC_REPORT_HTML_PAGE_H_

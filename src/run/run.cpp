@@ -346,11 +346,7 @@ RunResult Run::execute() {
     result.resolved = static_cast<int>(report.findings->resolved.size());
   }
   // The runs page lives in the runs folder: the default one, or a folder that already has it.
-  const fs::path runs_folder = fs::absolute(out_).lexically_normal().parent_path();
-  if (config_.out.empty() || report::has_runs_index(runs_folder)) {
-    report::write_runs_index(runs_folder);
-    result.runs_index = runs_folder / "index.html";
-  }
+  result.runs_index = report::update_runs_index(out_, config_.out.empty());
   result.properties = std::move(report.properties);
   result.invalid_sdk_lines = std::move(report.invalid_sdk_lines);
   return result;
