@@ -237,7 +237,15 @@ export function runsIndex() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const write = (p, v) => { mkdirSync(dirname(p), { recursive: true }); writeFileSync(p, JSON.stringify(v, null, p.includes('100k') ? 0 : 1) + '\n'); console.log('wrote', p); };
+  // Readable fixtures: indented, but a log line, an operation or a state on one line each.
+  const pretty = (v) => {
+    const flat = [];
+    const text = JSON.stringify(v, (k, x) => (Array.isArray(x) && x.length && typeof x[0] === 'number' && k === '' ? x
+      : (x && typeof x === 'object' && (Array.isArray(x) ? x.every((y) => y === null || typeof y !== 'object') : Object.values(x).every((y) => y === null || typeof y !== 'object')) && JSON.stringify(x).length < 160)
+        ? `\u0000${flat.push(JSON.stringify(x)) - 1}` : x), 1);
+    return text.replace(/"\\u0000(\d+)"/g, (m, i) => flat[Number(i)]);
+  };
+  const write = (p, v) => { mkdirSync(dirname(p), { recursive: true }); writeFileSync(p, (p.includes('100k') ? JSON.stringify(v) : pretty(v)) + '\n'); console.log('wrote', p); };
   write(join(here, 'fixtures/report-small.json'), smallReport());
   write(join(here, 'fixtures/runs.json'), runsIndex());
   if (!process.argv.includes('--small-only')) write(join(here, 'out/report-100k.json'), bigReport());

@@ -60,6 +60,12 @@ async function main(browser) {
     const f = await page.locator('#findings').textContent();
     c.ok(['new_failing', 'resolved', 'still_failing'].every((k) => (D.findings[k] || []).every((n) => CONTROL.test(n) || f.includes(n))), 'findings list every new failing, resolved and still failing name');
   }
+  if (D.run?.reproduce) {
+    await page.click('#copy-repro');
+    await page.waitForFunction(() => document.querySelector('#copy-repro').textContent !== 'Copy', null, { timeout: 5000 }).catch(() => {});
+    const said = await page.locator('#copy-repro').textContent();
+    c.ok(said === 'Copied' || said === 'Select and copy by hand', 'the copy button answers', said);
+  }
   await shot('top.png');
 
   });
