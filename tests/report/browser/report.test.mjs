@@ -137,6 +137,19 @@ async function main(browser) {
     c.ok(ops === drawn[0].history.drawing.operations.length, 'the drawing has a bar per operation', `${ops} bars`);
     await shot('history.png', page.locator('#timelines .history').filter({ has: page.locator('svg.history-svg') }).first());
   }
+  const hi = props.findIndex((p) => p.builtin && /linearizable/i.test(p.name) && p.status === 'failed' && (p.counterexamples || []).some((e) => drawn.some((t) => t.timeline === e.timeline)));
+  if (hi >= 0) {
+    const ei = props[hi].counterexamples.findIndex((e) => drawn.some((t) => t.timeline === e.timeline));
+    const card = page.locator(`#prop-${hi}`);
+    if (!(await card.locator('details').first().evaluate((d) => d.open))) await card.locator('summary.psum').click();
+    const ex = card.locator('details.counterexample').nth(ei);
+    await ex.locator('summary').click();
+    await ex.locator('svg.history-svg').waitFor({ timeout: 5000 }).catch(() => {});
+    c.ok(await ex.locator('svg.history-svg').count() === 1, `"${props[hi].name}": its counterexample draws the timeline's history`);
+    const tl = drawn.find((t) => t.timeline === props[hi].counterexamples[ei].timeline).history;
+    const text = await ex.textContent();
+    c.ok([...(tl.cannot_be_ordered || []), ...(tl.partial_linearization_tail || [])].every((x) => CONTROL.test(x) || text.includes(x)), 'and lists what cannot be ordered and the end of the partial linearization');
+  }
 
   });
   // ---- property filters
