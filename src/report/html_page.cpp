@@ -104,10 +104,22 @@ json merged_log(const events::RunDirectory& directory, const Report& report, con
       if (entry.path().extension() == ".log") files.push_back(entry.path());
     }
     std::sort(files.begin(), files.end());
+    std::map<std::string, const CommandRecord*> command_of;  // a command log's source name -> its invocation
+    for (const CommandRecord& c : facts.commands) {
+      if (c.timeline == t.timeline) {
+        command_of[events::RunDirectory::command_log_source(c.started.invocation, c.started.command)] = &c;
+      }
+    }
     for (const fs::path& file : files) {
       const std::string name = file.stem().string();
-      read_log_file(file, source(t.timeline, name, events::RunDirectory::is_command_log_source(name) ? "command" : "service"),
-                    lines);
+      const bool is_command = events::RunDirectory::is_command_log_source(name);
+      const size_t index = source(t.timeline, name, is_command ? "command" : "service");
+      if (const auto c = command_of.find(name); is_command && c != command_of.end()) {
+        sources[index]["invocation"] = c->second->started.invocation;
+        sources[index]["command"] = c->second->started.command;
+        sources[index]["service"] = c->second->started.service;
+      }
+      read_log_file(file, index, lines);
     }
     const size_t composer = source(t.timeline, "composer", "composer");
     if (t.setup_ms) lines.push_back({*t.setup_ms, composer, "event", "setup complete"});
