@@ -326,6 +326,10 @@ std::string reproduce_command(const json& run_info) {
   }
   std::string out;
   for (const std::string& w : words) out += (out.empty() ? "" : " ") + shell_quote(w);
+  // Paths in the arguments are as they were given, relative to where faultline was started.
+  if (const std::string cwd = field<std::string>(run_info, "working_directory"); !cwd.empty()) {
+    out = "cd " + shell_quote(cwd) + " && " + out;
+  }
   return out;
 }
 

@@ -64,7 +64,7 @@ Report write_report(const events::RunDirectory& directory, const ReportOptions& 
 void write_file_atomically(const std::filesystem::path& path, const std::string& text);
 
 // The command line that runs the same run again: run.json's arguments, with its seed and without
-// the run directory it wrote, quoted for a POSIX shell.
+// the run directory it wrote, quoted for a POSIX shell, from the folder it was started in.
 std::string reproduce_command(const nlohmann::json& run_info);
 
 }  // namespace faultline::report

@@ -259,6 +259,7 @@ RunResult Run::execute() {
 
   nlohmann::json info = {{"faultline_version", FAULTLINE_VERSION},
                          {"arguments", config_.arguments},
+                         {"working_directory", fs::current_path().string()},
                          {"seed", std::to_string(seed_)},
                          {"template", template_->name},
                          {"project", project_.name},

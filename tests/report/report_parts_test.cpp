@@ -42,6 +42,8 @@ TEST(ReproduceCommand, KeepsWhatWasRunWithItsSeedAndDropsTheRunsOwnOutput) {
   EXPECT_EQ(reproduce_command(info),
             "faultline run 'my template' --duration 2m 'it'\\''s' --seed 18446744073709551615");
   EXPECT_EQ(reproduce_command(nlohmann::json::object()), "faultline run");
+  EXPECT_EQ(reproduce_command({{"working_directory", "/home/me/my tests"}, {"arguments", {"faultline", "run", "."}}}),
+            "cd '/home/me/my tests' && faultline run .");
 }
 
 Property property(const std::string& name, bool passed) {
