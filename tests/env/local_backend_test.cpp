@@ -4,6 +4,11 @@
 #include <chrono>
 #include <filesystem>
 #include <future>
+#include <fstream>
+#include <iterator>
+
+#include <sys/mount.h>
+#include <unistd.h>
 
 #include "env_support.h"
 
@@ -56,6 +61,44 @@ services:
   // A private /tmp.
   EXPECT_EQ(run("alpha", {"/bin/sh", "-c", "touch /tmp/only-alpha"}).status, 0);
   EXPECT_NE(run("beta", {"test", "-e", "/tmp/only-alpha"}).status, 0);
+}
+
+// A host folder with a mount below it, as /var has on a machine running dockerd: the kernel takes
+// no such folder as an overlay's lower layer, and the service must still write only its own copy.
+TEST_F(LocalEnvironmentTest, AHostFolderWithAMountBelowItIsStillCopyOnWrite) {
+  if (geteuid() != 0) GTEST_SKIP() << "mounting below a host folder needs root";
+  const std::string tag = "faultline-test-" + std::to_string(getpid());
+  const std::filesystem::path mounted = "/srv/" + tag, file = "/srv/" + tag + "-file", added = "/srv/" + tag + "-added";
+  std::filesystem::create_directories(mounted);
+  ASSERT_EQ(mount("tmpfs", mounted.c_str(), "tmpfs", 0, "size=1m"), 0) << strerror(errno);
+  struct Cleanup {
+    std::filesystem::path mounted, file;
+    ~Cleanup() {
+      umount2(mounted.c_str(), MNT_DETACH);
+      std::filesystem::remove(mounted);
+      std::filesystem::remove(file);
+    }
+  } cleanup{mounted, file};
+  std::ofstream(mounted / "inside.txt") << "on the mount\n";
+  std::ofstream(file) << "on the host\n";
+  Environment& env = make("services:\n  box:\n    command: sleep 1000\n");
+  env.up(Duration(20000));
+  ASSERT_TRUE(env.wait_until_ready("box", Duration(20000)));
+
+  // The host's files are there, the mount's too.
+  EXPECT_EQ(run("box", {"cat", file.string()}).output, "on the host\n");
+  EXPECT_EQ(run("box", {"cat", (mounted / "inside.txt").string()}).output, "on the mount\n");
+  // What the service writes, beside them or in the mount, is its own.
+  EXPECT_EQ(run("box", {"/bin/sh", "-c", "echo mine > " + added.string() + " && cat " + added.string()}).output, "mine\n");
+  EXPECT_FALSE(std::filesystem::exists(added));
+  EXPECT_EQ(run("box", {"/bin/sh", "-c", "echo mine > " + (mounted / "new").string() + " && cat " + (mounted / "new").string()}).output,
+            "mine\n");
+  EXPECT_FALSE(std::filesystem::exists(mounted / "new"));
+  // A file of such a folder is shared read-only: the host's copy is never changed.
+  EXPECT_NE(run("box", {"/bin/sh", "-c", "echo more >> " + file.string()}).status, 0);
+  std::ifstream in(file);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, "on the host\n");
 }
 
 TEST_F(LocalEnvironmentTest, PauseResumeAndKill) {

@@ -94,15 +94,18 @@ struct MountPoint {
   bool directory;
 };
 
-// Creates the mount points that fall under the top-level folder `top` in that folder's upper
-// layer, before the overlay is mounted: a folder of the upper layer lends its owner to the merged
-// view, so the mount points exist even where the host's folders are not writable (as for a user
-// without root, to whom the host's root-owned folders belong to nobody).
+// Creates the mount points that fall under the host folder `top` ("var", "var/lib") in that
+// folder's upper layer, before the overlay is mounted: a folder of the upper layer lends its owner
+// to the merged view, so the mount points exist even where the host's folders are not writable (as
+// for a user without root, to whom the host's root-owned folders belong to nobody). Those that
+// exist already are left as they are.
 void prepare_mount_points(const std::vector<MountPoint>& points, const std::string& top, const std::string& upper) {
   for (const MountPoint& point : points) {
     const std::string prefix = "/" + top + "/";
     if (point.path.rfind(prefix, 0) != 0) continue;
     const std::string rest = point.path.substr(prefix.size() - 1);
+    struct stat st;
+    if (lstat((upper + rest).c_str(), &st) == 0) continue;
     const size_t slash = rest.find_last_of('/');
     make_dirs(upper, rest.substr(0, slash));
     if (point.directory) {
@@ -111,6 +114,79 @@ void prepare_mount_points(const std::vector<MountPoint>& points, const std::stri
       make_file(upper + rest);
     }
   }
+}
+
+// A folder of the service's state for the overlay of the host folder `relative` ("var",
+// "var/lib"): one name per host path, the same at every start, so a restart finds its writes.
+std::string layer_folder(const std::string& layers, const std::string& relative) {
+  std::string name;
+  for (char c : relative) {
+    if (c == '%') {
+      name += "%25";
+    } else if (c == '/') {
+      name += "%2F";
+    } else {
+      name += c;
+    }
+  }
+  return layers + "/" + name;
+}
+
+// How deep a host folder with mounts below it is taken apart before it is shared read-only.
+constexpr int kMirrorDepth = 4;
+
+void mirror_folder(const std::string& host, const std::string& target, const std::string& layers,
+                   const std::string& relative, const std::vector<MountPoint>& points, int depth);
+
+// One entry of a host folder in the service's root: a symbolic link copied, a folder mirrored,
+// anything else shared read-only.
+void mirror_entry(const std::string& from, const std::string& to, const std::string& layers, const std::string& relative,
+                  const std::vector<MountPoint>& points, int depth) {
+  struct stat st;
+  if (lstat(from.c_str(), &st) != 0) return;
+  if (S_ISLNK(st.st_mode)) {
+    char link[4096];
+    const ssize_t n = readlink(from.c_str(), link, sizeof link - 1);
+    if (n > 0 && symlink(std::string(link, static_cast<size_t>(n)).c_str(), to.c_str()) != 0 && errno != EEXIST) {
+      fail("symlink " + to);
+    }
+  } else if (S_ISDIR(st.st_mode)) {
+    mirror_folder(from, to, layers, relative, points, depth);
+  } else {
+    make_file(to);
+    bind(from, to, true);
+  }
+}
+
+// The host folder `host` (`relative` to /) at `target`, copy-on-write: an overlay whose upper layer
+// is in the service's state. The kernel takes no folder with mounts below it as a lower layer (/var
+// on a machine running dockerd, say): then its entries are mirrored one by one at `target`, a
+// folder of the service's own root, so that what the service writes there never reaches the host
+// either; its files are shared read-only.
+void mirror_folder(const std::string& host, const std::string& target, const std::string& layers,
+                   const std::string& relative, const std::vector<MountPoint>& points, int depth) {
+  make_dir(target);
+  const std::string upper = layer_folder(layers, relative);
+  make_dir(upper);
+  make_dir(upper + "/upper");
+  make_dir(upper + "/work");
+  prepare_mount_points(points, relative, upper + "/upper");
+  const std::string options = "lowerdir=" + host + ",upperdir=" + upper + "/upper,workdir=" + upper + "/work,userxattr";
+  if (mount("overlay", target.c_str(), "overlay", 0, options.c_str()) == 0) return;
+  if (depth >= kMirrorDepth) {
+    bind(host, target, true);
+    return;
+  }
+  DIR* dir = opendir(host.c_str());
+  if (dir == nullptr) fail("read " + host);
+  while (dirent* entry = readdir(dir)) {
+    const std::string name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    mirror_entry(host + "/" + name, target + "/" + name, layers, relative + "/" + name, points, depth + 1);
+  }
+  closedir(dir);
+  // Mount points in this folder that the host does not have: the folder is the service's own.
+  prepare_mount_points(points, relative, target);
 }
 
 // The host's file system as the service's root: a folder of its state with one overlay per
@@ -141,34 +217,7 @@ void build_root(const ServiceLaunch& launch, const std::string& root) {
         name == "run" || name == "lost+found") {
       continue;
     }
-    const std::string host = "/" + name;
-    const std::string target = root + "/" + name;
-    struct stat st;
-    if (lstat(host.c_str(), &st) != 0) continue;
-    if (S_ISLNK(st.st_mode)) {
-      char link[4096];
-      const ssize_t n = readlink(host.c_str(), link, sizeof link - 1);
-      if (n > 0 && symlink(std::string(link, static_cast<size_t>(n)).c_str(), target.c_str()) != 0 &&
-          errno != EEXIST) {
-        fail("symlink " + target);
-      }
-    } else if (S_ISDIR(st.st_mode)) {
-      make_dir(target);
-      const std::string upper = layers + "/" + name;
-      make_dir(upper);
-      make_dir(upper + "/upper");
-      make_dir(upper + "/work");
-      prepare_mount_points(points, name, upper + "/upper");
-      const std::string options = "lowerdir=" + host + ",upperdir=" + upper + "/upper,workdir=" + upper +
-                                  "/work,userxattr";
-      if (mount("overlay", target.c_str(), "overlay", 0, options.c_str()) != 0) {
-        // A folder with mounts of its own below it cannot be a lower layer: share it as it is.
-        bind(host, target, false);
-      }
-    } else if (S_ISREG(st.st_mode)) {
-      make_file(target);
-      bind(host, target, true);
-    }
+    mirror_entry("/" + name, root + "/" + name, layers, name, points, 0);
   }
   closedir(dir);
 
