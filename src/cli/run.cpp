@@ -127,9 +127,10 @@ void print_faults(const run::RunResult& result) {
 }
 
 // What changed since the run compared with.
-void print_findings(const std::optional<std::filesystem::path>& compared_with, size_t new_failing, size_t resolved) {
-  if (!compared_with) return;
-  fmt::print("compared with {}: {} new failing, {} resolved\n", report::inert(compared_with->string()), new_failing, resolved);
+void print_findings(const std::optional<report::Findings>& findings) {
+  if (!findings) return;
+  fmt::print("compared with {}: {} new failing, {} resolved\n", report::inert(findings->compared_with.string()),
+             findings->new_failing.size(), findings->resolved.size());
 }
 
 void print_verdict(const std::filesystem::path& directory, int status) {
@@ -169,7 +170,7 @@ int run_command(const run::RunConfig& config, bool quiet) {
   print_invalid_sdk_lines(result.invalid_sdk_lines);
   print_timelines(result.timelines);
   print_faults(result);
-  print_findings(result.compared_with, result.new_failing, result.resolved);
+  print_findings(result.findings);
   if (!result.runs_index.empty()) fmt::print("runs: {}\n", report::inert(result.runs_index.string()));
   print_verdict(result.directory, result.exit_status);
   return result.exit_status;
@@ -181,9 +182,7 @@ int report_command(const std::filesystem::path& directory, const report::ReportO
   print_properties(properties);
   print_invalid_sdk_lines(report.invalid_sdk_lines);
   print_unreadable_events(report.unreadable_events);
-  if (report.findings) {
-    print_findings(report.findings->compared_with, report.findings->new_failing.size(), report.findings->resolved.size());
-  }
+  print_findings(report.findings);
   if (const auto index = report::update_runs_index(directory, false); !index.empty()) {
     fmt::print("runs: {}\n", report::inert(index.string()));
   }

@@ -112,6 +112,13 @@ std::vector<Json> read_events(const std::filesystem::path& path, std::vector<Lin
   return read_events(in, path.string(), problems);
 }
 
+Json read_json_object(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) return nullptr;
+  Json j = Json::parse(in, nullptr, false);
+  return !j.is_discarded() && j.is_object() ? j : Json();
+}
+
 std::vector<Json> read_events(std::istream& in, const std::string& name, std::vector<LineProblem>* problems) {
   std::vector<Json> events;
   std::string text;

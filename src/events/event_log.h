@@ -97,6 +97,10 @@ std::vector<Json> read_events(const std::filesystem::path& path, std::vector<Lin
 // The same from a stream; `name` stands for the file in `problems`.
 std::vector<Json> read_events(std::istream& in, const std::string& name, std::vector<LineProblem>* problems = nullptr);
 
+// The JSON object a file of the run directory holds (run.json, report.json); null when the file is
+// missing, is not JSON or holds something else than an object. Never throws.
+Json read_json_object(const std::filesystem::path& path);
+
 }  // namespace faultline::events
 
 #endif  // FAULTLINE_SRC_EVENTS_EVENT_LOG_H_

@@ -1,24 +1,12 @@
 #include "findings.h"
 
 #include <algorithm>
-#include <fstream>
 
 #include "events/event_log.h"
 #include "events/run_directory.h"
 
 namespace faultline::report {
 namespace fs = std::filesystem;
-namespace {
-
-nlohmann::json read_json(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) return nullptr;
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-  return j.is_discarded() ? nlohmann::json() : j;
-}
-
-}  // namespace
-
 const char* to_string(Finding finding) {
   switch (finding) {
     case Finding::new_failing: return "new failing";
@@ -60,7 +48,7 @@ Findings compare(const std::vector<Property>& properties, const std::map<std::st
 std::map<std::string, bool> reported_properties(const fs::path& run_directory) {
   const events::RunDirectory directory(run_directory);
   std::map<std::string, bool> out;
-  const nlohmann::json report = read_json(directory.report_json());
+  const nlohmann::json report = events::read_json_object(directory.report_json());
   if (report.is_object() && report.contains("properties") && report["properties"].is_array()) {
     for (const nlohmann::json& p : report["properties"]) {
       const std::string name = events::field<std::string>(p, "name");
@@ -80,7 +68,7 @@ std::map<std::string, bool> reported_properties(const fs::path& run_directory) {
 
 std::optional<fs::path> previous_run(const fs::path& run_directory) {
   const events::RunDirectory self(run_directory);
-  const nlohmann::json info = read_json(self.run_json());
+  const nlohmann::json info = events::read_json_object(self.run_json());
   const auto key = [](const nlohmann::json& j) {
     return std::make_pair(events::field<std::string>(j, "project"), events::field<std::string>(j, "template"));
   };
@@ -93,7 +81,7 @@ std::optional<fs::path> previous_run(const fs::path& run_directory) {
     if (!entry.is_directory(ec)) continue;
     const std::string name = entry.path().filename().string();
     if (name == own_name) continue;
-    const nlohmann::json other = read_json(entry.path() / "run.json");
+    const nlohmann::json other = events::read_json_object(entry.path() / "run.json");
     if (!other.is_object() || key(other) != key(info)) continue;
     const std::pair<std::string, std::string> order{events::field<std::string>(other, "started"), name};
     if (order >= std::make_pair(started, own_name)) continue;  // a later run, or this one's twin

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 
+#include "events/event_log.h"
 #include "report/assets.h"
 #include "report/report.h"
 
@@ -232,11 +233,9 @@ void write_runs_index(const fs::path& runs_folder) {
   for (const auto& entry : fs::directory_iterator(runs_folder, ec)) {
     if (!entry.is_directory(ec)) continue;
     const events::RunDirectory run(entry.path());
-    std::ifstream info_in(run.run_json());
-    const json info = json::parse(info_in, nullptr, false);
-    if (info.is_discarded() || !info.is_object()) continue;
-    std::ifstream report_in(run.report_json());
-    const json report = json::parse(report_in, nullptr, false);
+    const json info = events::read_json_object(run.run_json());
+    if (info.is_null()) continue;
+    const json report = events::read_json_object(run.report_json());
     const json verdict = field<json>(report, "verdict");
     const json findings = field<json>(report, "findings");
     std::string status = field<std::string>(verdict, "status", "unknown");

@@ -40,6 +40,13 @@ int group_rank(const Property& p) {
   return group == "Always" ? 0 : group == "Sometimes" ? 1 : group == "Reachability" ? 2 : 3;
 }
 
+// A command's kind as the platform names it: its prefix without the underscore (parallel_driver).
+std::string command_kind(const CommandRecord& c) {
+  std::string kind = c.started.kind;
+  if (!kind.empty() && kind.back() == '_') kind.pop_back();
+  return kind;
+}
+
 json to_json(const Example& e, const RunFacts& facts) {
   json since_setup;
   if (const TimelineFacts* t = facts.timeline(e.timeline); t && t->setup_ms && e.t >= *t->setup_ms) since_setup = e.t - *t->setup_ms;
@@ -115,9 +122,7 @@ json counts_json(const RunFacts& facts, const InvalidLines& invalid) {
   };
   std::map<std::string, KindCounts> kinds;
   for (const CommandRecord& c : facts.commands) {
-    std::string kind = c.started.kind;
-    if (!kind.empty() && kind.back() == '_') kind.pop_back();
-    KindCounts& k = kinds[kind];
+    KindCounts& k = kinds[command_kind(c)];
     ++k.invocations;
     if (!c.status) {
       ++k.unfinished;
@@ -248,14 +253,12 @@ json report_json(const events::RunDirectory& directory, const Report& report, co
     failed.push_back({{"timeline", f.timeline}, {"t_ms", t}, {"name", f.name}, {"affected_nodes", f.affected_nodes}, {"reason", f.reason}});
   }
   for (const CommandRecord& c : facts.commands) {
-    std::string kind = c.started.kind;
-    if (!kind.empty() && kind.back() == '_') kind.pop_back();
-    const fs::path log = fs::path("logs") / ("timeline-" + std::to_string(c.timeline)) /
-                         (events::RunDirectory::command_log_source(c.started.invocation, c.started.command) + ".log");
+    const fs::path log = directory.log(c.timeline, events::RunDirectory::command_log_source(c.started.invocation, c.started.command))
+                             .lexically_relative(directory.root());
     commands.push_back({{"timeline", c.timeline},
                         {"invocation", c.started.invocation},
                         {"command", c.started.command},
-                        {"kind", kind},
+                        {"kind", command_kind(c)},
                         {"service", c.started.service},
                         {"start_ms", c.start_ms},
                         {"end_ms", optional_number(c.end_ms)},
@@ -355,9 +358,8 @@ Report build_report(const events::RunDirectory& directory, const ReportOptions& 
   if (!earlier && options.compare_with_previous) earlier = previous_run(directory.root());
   if (earlier) report.findings = compare(report.properties, reported_properties(*earlier), *earlier);
   // run.json is the run's own record; a damaged one leaves the report without it, not unwritten.
-  std::ifstream in(directory.run_json());
-  json info = json::parse(in, nullptr, false);
-  if (info.is_discarded() || !info.is_object()) info = json::object();
+  json info = events::read_json_object(directory.run_json());
+  if (info.is_null()) info = json::object();
   report.document = report_json(directory, report, info);
   return report;
 }

@@ -12,6 +12,7 @@
 
 #include "env/compose.h"
 #include "faults/fault.h"
+#include "report/findings.h"
 #include "report/properties.h"
 
 namespace faultline::run {
@@ -79,9 +80,8 @@ struct RunResult {
   std::map<std::string, int> faults;             // faults started, by kind
   std::map<std::string, std::string> unavailable;  // fault kinds this machine could not offer, and why
   std::vector<std::string> notes;  // what the user should know of the run's faults (once each)
-  std::optional<std::filesystem::path> compared_with;  // the run the findings are against
-  int new_failing = 0, resolved = 0;                   // findings against it
-  std::filesystem::path runs_index;                    // the runs page rewritten, if any
+  std::optional<report::Findings> findings;  // against the run compared with, if there was one
+  std::filesystem::path runs_index;          // the runs page rewritten, if any
 };
 
 }  // namespace faultline::run

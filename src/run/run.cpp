@@ -121,9 +121,8 @@ struct ReplayedTimeline {
 
 ReplayedTimeline read_replay(const ReplayTarget& target) {
   const fs::path path = events::RunDirectory(target.run_directory).run_json();
-  std::ifstream in(path);
-  const nlohmann::json previous = nlohmann::json::parse(in, nullptr, false);
-  if (previous.is_discarded() || !previous.is_object()) throw RunError("cannot read " + path.string());
+  const nlohmann::json previous = events::read_json_object(path);
+  if (previous.is_null()) throw RunError("cannot read " + path.string());
   for (const nlohmann::json& t : events::field<nlohmann::json>(previous, "timelines")) {
     if (events::field<int>(t, "index") != target.timeline) continue;
     ReplayedTimeline replay;
@@ -341,11 +340,7 @@ RunResult Run::execute() {
   report_options.compare_with = config_.compare_with;
   report_options.log_window = config_.log_window;
   report::Report report = report::write_report(directory, report_options);
-  if (report.findings) {
-    result.compared_with = report.findings->compared_with;
-    result.new_failing = static_cast<int>(report.findings->new_failing.size());
-    result.resolved = static_cast<int>(report.findings->resolved.size());
-  }
+  result.findings = std::move(report.findings);
   // The runs page lives in the runs folder: the default one, or a folder that already has it.
   result.runs_index = report::update_runs_index(out_, config_.out.empty());
   result.properties = std::move(report.properties);

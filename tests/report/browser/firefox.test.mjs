@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Checks, parseArgs, checkInert, sleep } from './lib.mjs';
+import { Checks, parseArgs, checkInert, loadData, screenshot, settle, sleep, step as checkStep, visibleRows } from './lib.mjs';
 
 export const FIREFOX = process.env.FAULTLINE_FIREFOX || '/usr/bin/firefox-esr';
 const USAGE = 'usage: node firefox.test.mjs REPORT.html [--runs RUNS_INDEX.html] [--screenshots DIR] [--expect-failing NAME ...]';
@@ -140,53 +140,21 @@ async function openPage(b, url) {
   return { page, rec };
 }
 
-async function waitReady(page, rec, timeout = 60000) {
-  const t0 = Date.now();
-  for (;;) {
-    if (await page.evaluate(() => !!(window.__faultline && window.__faultline.ready)).catch(() => false)) return;
-    if (rec.errors.length && Date.now() - t0 > 3000) break;
-    if (Date.now() - t0 > timeout) break;
-    await sleep(100);
-  }
-  const csp = await page.evaluate(() => window.__csp || []).catch(() => []);
-  throw new Error(`the page never finished rendering; console errors: ${rec.errors.join(' | ') || 'none'}; CSP violations: ${csp.join(', ') || 'none'}`);
-}
 
-const settle = (page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 // Types into an input as a person would: focus, select what is there, type over it (or delete it).
 async function typeInto(page, sel, text) {
   await page.$eval(sel, (el) => { el.scrollIntoView({ block: 'center' }); el.focus(); el.select(); });
   if (text) await page.keyboard.type(text); else await page.keyboard.press('Backspace');
 }
-async function visibleRows(page, sel) {
-  return page.evaluate((s) => {
-    const vl = document.querySelector(s);
-    if (!vl) return null;
-    const box = vl.getBoundingClientRect();
-    return [...vl.querySelectorAll('.lr')].filter((r) => { const b = r.getBoundingClientRect(); return b.bottom > box.top + 1 && b.top < box.bottom - 1; })
-      .map((r) => ({ marker: r.classList.contains('marker'), s: r.getAttribute('data-s'), g: r.getAttribute('data-g') }));
-  }, sel);
-}
-async function step(name, fn) {
-  try { await fn(); } catch (e) { c.ok(false, `${name}: ran to its end`, String(e.message || e).split('\n')[0]); }
-}
-async function shot(page, name, el) {
-  if (!args.screenshots) return;
-  const path = join(args.screenshots, name);
-  if (el) await el.screenshot({ path }); else await page.screenshot({ path });
-  console.log(`  ..    screenshot ${path}`);
-}
+const step = (name, fn) => checkStep(c, name, fn);
+const shot = (page, name, el) => screenshot(args.screenshots, page, name, el);
 
 async function reportPage(b) {
   console.log(`report ${args.url}`);
   const { page, rec } = await openPage(b, args.url);
-  const t0 = Date.now();
-  await page.goto(args.url);
-  await waitReady(page, rec);
-  console.log(`  ..    loaded in ${Date.now() - t0} ms (page's own render: ${(await page.evaluate(() => window.__faultline.timings.render)).toFixed(1)} ms)`);
-  const error = await page.evaluate(() => window.__faultline.error || null);
-  if (!c.ok(!error, 'the page read its embedded data', error)) return;
-  const D = await page.evaluate(() => JSON.parse(document.getElementById('faultline-data').textContent));
+  const D = await loadData(c, page, rec, args.url);
+  if (!D) return;
+  console.log(`  ..    the page's own render: ${(await page.evaluate(() => window.__faultline.timings.render)).toFixed(1)} ms`);
   const props = Array.isArray(D.properties) ? D.properties : [];
   const failingData = props.filter((p) => p.status === 'failed');
   const srcs = D.log?.sources || [], lines = D.log?.lines || [], W = D.settings?.log_window_ms ?? 5000, tls = D.timelines || [];
@@ -352,11 +320,8 @@ async function runsPage(b) {
   console.log(`runs page ${url}`);
   const folder = pathToFileURL(dirname(runsFile)).href + '/';
   const { page, rec } = await openPage(b, url);
-  await page.goto(url);
-  await waitReady(page, rec);
-  const error = await page.evaluate(() => window.__faultline.error || null);
-  if (!c.ok(!error, 'the runs page read its embedded data', error)) return;
-  const D = await page.evaluate(() => JSON.parse(document.getElementById('faultline-data').textContent));
+  const D = await loadData(c, page, rec, url, 'the runs page');
+  if (!D) return;
   const runs = D.runs || [];
   const rows = await page.$$eval('#runs tbody tr', (trs) => trs.map((tr) => ({
     text: tr.textContent, links: [...tr.querySelectorAll('a')].map((a) => ({ attr: a.getAttribute('href'), url: a.href })),
@@ -379,7 +344,7 @@ async function runsPage(b) {
     c.ok(shown === want, `the runs filter "${first.seed}" shows the ${want} matching runs`, `${shown} shown`);
     await typeInto(page, '#runs-filter', '');
   }
-  if (args.screenshots) { await page.screenshot({ path: join(args.screenshots, 'firefox-runs.png'), fullPage: true }); console.log(`  ..    screenshot ${join(args.screenshots, 'firefox-runs.png')}`); }
+  await screenshot(args.screenshots, page, 'firefox-runs.png', null, { fullPage: true });
   await checkInert(c, page, rec, url);
   await page.close();
 }

@@ -2,7 +2,7 @@
 // requests, console errors, CSP violations and dialogs, and checks that print as they go.
 import { chromium } from 'playwright-core';
 import { existsSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 export const CHROMIUM = process.env.FAULTLINE_CHROMIUM || '/usr/bin/chromium';
@@ -78,14 +78,54 @@ export async function openPage(browser, url, viewport = { width: 1300, height: 9
 
 // Waits for the page's script to finish; on a timeout says why (a blocked script, an exception).
 export async function waitReady(page, rec, timeout = 60000) {
-  const end = Date.now() + timeout;
+  const t0 = Date.now();
   for (;;) {
     if (await page.evaluate(() => !!(window.__faultline && window.__faultline.ready)).catch(() => false)) return;
-    if (rec.errors.length && Date.now() > end - timeout + 3000) break; // an error and still not ready after 3 s: it never will be
-    if (Date.now() > end) break;
+    if (rec.errors.length && Date.now() - t0 > 3000) break; // an error and still not ready after 3 s: it never will be
+    if (Date.now() - t0 > timeout) break;
     await sleep(100);
   }
-  throw new Error(`the page never finished rendering; console errors: ${rec.errors.join(' | ') || 'none'}`);
+  const csp = await page.evaluate(() => window.__csp || []).catch(() => []);
+  throw new Error(`the page never finished rendering; console errors: ${rec.errors.join(' | ') || 'none'}; CSP violations: ${csp.join(', ') || 'none'}`);
+}
+
+// Loads url into page (opened by either browser's openPage), waits for its script and returns the
+// data it embeds; null, with a failed check, when the script could not read it.
+export async function loadData(c, page, rec, url, what = 'the page') {
+  const t0 = Date.now();
+  await page.goto(url);
+  await waitReady(page, rec);
+  console.log(`  ..    loaded in ${Date.now() - t0} ms`);
+  const error = await page.evaluate(() => window.__faultline.error || null);
+  if (!c.ok(!error, `${what} read its embedded data`, error)) return null;
+  return page.evaluate(() => JSON.parse(document.getElementById('faultline-data').textContent));
+}
+
+// A part of a test that throws is a failed check; the parts after it still run.
+export async function step(c, name, fn) {
+  try { await fn(); } catch (e) { c.ok(false, `${name}: ran to its end`, String(e.message || e).split('\n')[0]); }
+}
+
+// Saves a screenshot into dir (nothing without one): of an element or locator, else of the page.
+export async function screenshot(dir, page, name, el, options = {}) {
+  if (!dir) return;
+  const path = join(dir, name);
+  if (el) await el.screenshot({ path }); else await page.screenshot({ path, ...options });
+  console.log(`  ..    screenshot ${path}`);
+}
+
+// Two frames later: what the page drew after an input is on screen.
+export const settle = (page) => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+
+// The rows of a virtualized log (selector) that are on screen.
+export async function visibleRows(page, selector) {
+  return page.evaluate((sel) => {
+    const vl = document.querySelector(sel);
+    if (!vl) return null;
+    const box = vl.getBoundingClientRect();
+    return [...vl.querySelectorAll('.lr')].filter((r) => { const b = r.getBoundingClientRect(); return b.bottom > box.top + 1 && b.top < box.bottom - 1; })
+      .map((r) => ({ marker: r.classList.contains('marker'), s: r.getAttribute('data-s'), g: r.getAttribute('data-g'), src: r.querySelector('.ls')?.textContent ?? '', text: r.textContent }));
+  }, selector);
 }
 
 // The checks every page must pass: offline, quiet, nothing run from the data.

@@ -2,8 +2,7 @@
 // the filters, hostile text inert, no network, no console errors, keyboard use.
 //   node report.test.mjs REPORT.html [--screenshots DIR] [--expect-failing NAME ...]
 // Exits 1 when a check fails (each is printed), 2 on bad usage.
-import { join } from 'node:path';
-import { Checks, parseArgs, withBrowser, openPage, checkInert, waitReady, sleep } from './lib.mjs';
+import { Checks, parseArgs, withBrowser, openPage, checkInert, loadData, screenshot, settle, sleep, step as checkStep, visibleRows, waitReady } from './lib.mjs';
 
 const USAGE = 'usage: node report.test.mjs REPORT.html [--screenshots DIR] [--expect-failing NAME ...]';
 const args = parseArgs(process.argv.slice(2), USAGE);
@@ -14,41 +13,20 @@ const searchText = (p) => [p.name, p.type, p.group, p.assert_type, p.finding, p.
   .map((x) => (x == null ? '' : String(x))).join('\u0001').toLowerCase();
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
 
-async function visibleRows(page, scope) {
-  return page.evaluate((sel) => {
-    const vl = document.querySelector(sel);
-    if (!vl) return null;
-    const box = vl.getBoundingClientRect();
-    return [...vl.querySelectorAll('.lr')].filter((r) => { const b = r.getBoundingClientRect(); return b.bottom > box.top + 1 && b.top < box.bottom - 1; })
-      .map((r) => ({ marker: r.classList.contains('marker'), s: r.getAttribute('data-s'), g: r.getAttribute('data-g'), src: r.querySelector('.ls')?.textContent ?? '', text: r.textContent }));
-  }, scope);
-}
-async function settle(page) { await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))); }
 
-// A part of the test that throws is a failed check; the parts after it still run.
-async function step(name, fn) {
-  try { await fn(); } catch (e) { c.ok(false, `${name}: ran to its end`, String(e.message || e).split('\n')[0]); }
-}
+const step = (name, fn) => checkStep(c, name, fn);
 
 async function main(browser) {
   const { page, rec } = await openPage(browser, args.url);
   page.setDefaultTimeout(10000);
-  const t0 = Date.now();
-  await page.goto(args.url);
-  await waitReady(page, rec);
-  console.log(`  ..    loaded in ${Date.now() - t0} ms (page's own render: ${(await page.evaluate(() => window.__faultline.timings.render)).toFixed(1)} ms)`);
-  const error = await page.evaluate(() => window.__faultline.error || null);
-  if (!c.ok(!error, 'the page read its embedded data', error)) return;
-  const D = await page.evaluate(() => JSON.parse(document.getElementById('faultline-data').textContent));
+  const D = await loadData(c, page, rec, args.url);
+  if (!D) return;
+  console.log(`  ..    the page's own render: ${(await page.evaluate(() => window.__faultline.timings.render)).toFixed(1)} ms`);
   const props = Array.isArray(D.properties) ? D.properties : [];
   const failingData = props.filter((p) => p.status === 'failed');
   const srcs = D.log?.sources || [], lines = D.log?.lines || [], W = D.settings?.log_window_ms ?? 5000, tls = D.timelines || [];
-  const shot = async (name, locator) => {
-    if (!args.screenshots) return;
-    const path = join(args.screenshots, name);
-    if (locator) await locator.screenshot({ path }); else await page.screenshot({ path });
-    console.log(`  ..    screenshot ${path}`);
-  };
+  const shot = (name, locator) => screenshot(args.screenshots, page, name, locator);
+
 
   // ---- top
   await step('top', async () => {

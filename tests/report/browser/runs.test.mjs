@@ -1,9 +1,9 @@
 // Checks a runs/index.html in Chromium: runs newest first, each link the run's relative
 // report.html, hostile directory and template names inert, the filter box.
 //   node runs.test.mjs RUNS_INDEX.html [--screenshots DIR]
-import { join, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Checks, parseArgs, withBrowser, openPage, checkInert, waitReady } from './lib.mjs';
+import { Checks, parseArgs, withBrowser, openPage, checkInert, loadData, screenshot } from './lib.mjs';
 
 const args = parseArgs(process.argv.slice(2), 'usage: node runs.test.mjs RUNS_INDEX.html [--screenshots DIR]');
 const c = new Checks(`runs.test ${args.file}`);
@@ -12,11 +12,8 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2
 
 async function main(browser) {
   const { page, rec } = await openPage(browser, args.url);
-  await page.goto(args.url);
-  await waitReady(page, rec);
-  const error = await page.evaluate(() => window.__faultline.error || null);
-  if (!c.ok(!error, 'the page read its embedded data', error)) return;
-  const D = await page.evaluate(() => JSON.parse(document.getElementById('faultline-data').textContent));
+  const D = await loadData(c, page, rec, args.url);
+  if (!D) return;
   const runs = D.runs || [];
   const rows = await page.$$eval('#runs tbody tr', (trs) => trs.map((tr) => ({
     started: tr.cells[0].textContent, text: tr.textContent,
@@ -58,7 +55,7 @@ async function main(browser) {
     c.ok((await page.$$eval('#runs tbody tr', (trs) => trs.filter((tr) => !tr.hidden).length)) === 0, 'a filter matching nothing hides every run');
     await page.fill('#runs-filter', '');
   }
-  if (args.screenshots) await page.screenshot({ path: join(args.screenshots, 'runs.png'), fullPage: true });
+  await screenshot(args.screenshots, page, 'runs.png', null, { fullPage: true });
   await checkInert(c, page, rec, args.url);
 }
 
