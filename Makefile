@@ -1,7 +1,7 @@
 # The two commands of the README's quick start, and a few more for developers.
 # Each installs what is missing first (scripts/bootstrap), so they work on a fresh Debian 12.
 
-.PHONY: all bootstrap build demo test test-sanitize test-clang fuzz bench install clean
+.PHONY: all bootstrap build demo test test-sanitize test-clang fuzz bench install clean docker-images
 
 all: build
 
@@ -45,6 +45,16 @@ bench: build
 PREFIX ?= /usr/local
 install: build
 	@cmake --install build/default --prefix $(PREFIX)
+
+# The Docker backend's images, built offline (debootstrap from the machine's apt mirror, cached in
+# ~/.cache/faultline/docker-images) and imported into the daemon at DOCKER_HOST (default
+# unix:///var/run/docker.sock; tests/support/private-dockerd starts a private one), the etcd
+# example's programs (built first) in faultline/etcd-client:v1. docs/docker.md, docs/docker-notes.md.
+EXAMPLE_BUILD ?= build/default/examples/etcd
+docker-images: bootstrap
+	@cmake --preset default >/dev/null
+	@cmake --build --preset default --target etcd_example
+	@scripts/docker-images --example-build $(EXAMPLE_BUILD)
 
 clean:
 	rm -rf build

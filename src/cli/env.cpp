@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "composer/templates.h"
+#include "env/docker/docker_backend.h"
 #include "env/environment.h"
 #include "env/local/enter.h"
 #include "env/local/local_backend.h"
@@ -62,6 +63,12 @@ env::Project ProjectArgs::load(bool print_warnings) const {
   return project;
 }
 
+env::BackendKind ProjectArgs::backend_of(const env::Project& project) const {
+  const env::BackendKind kind = env::choose_backend(project, backend);
+  env::check_project_for(project, kind);
+  return kind;
+}
+
 std::string ProjectArgs::name() const {
   if (!project_name.empty()) return project_name;
   if (const char* env = std::getenv("COMPOSE_PROJECT_NAME"); env && *env) return env;
@@ -70,6 +77,7 @@ std::string ProjectArgs::name() const {
 
 int env_up(const ProjectArgs& args, env::Duration timeout) {
   env::Project project = args.load();
+  const env::BackendKind backend = args.backend_of(project);
   size_t width = 0;
   for (const auto& [name, spec] : project.services) width = std::max(width, name.size());
   TerminalObserver observer(width);
@@ -83,6 +91,10 @@ int env_up(const ProjectArgs& args, env::Duration timeout) {
   faults::FaultsInForce in_force(environment);
   EnvControlServer control(name, [&](const nlohmann::json& request, std::vector<int>* fds) -> nlohmann::json {
     const std::string op = request.value("op", "");
+    if (op == "entry" && backend == env::BackendKind::docker) {
+      const auto [socket, container] = env::docker::container_of(environment.backend(), request.at("service"));
+      return {{"docker_socket", socket}, {"container", container}};
+    }
     if (op == "entry") {
       env::local::ServiceEntry entry = env::local::local_service_entry(environment.backend(), request.at("service"));
       fds->push_back(entry.pidfd);
@@ -141,8 +153,7 @@ int env_up(const ProjectArgs& args, env::Duration timeout) {
   });
   int status = run::kExitPassed;
   try {
-    environment.attach(env::local::make_local_backend(
-        project, [&environment](const std::string& service, int code) { environment.on_exit(service, code); }));
+    env::attach_backend(environment, backend);
     environment.up(timeout);
     fmt::print(stderr, "faultline: environment \"{}\" is up: {} services. `faultline env exec SERVICE -- CMD`, "
                "`faultline env ps`; Ctrl-C or `faultline env down` to stop.\n", name, project.services.size());
@@ -160,6 +171,22 @@ int env_exec(const ProjectArgs& args, const std::string& service, const std::vec
              const std::vector<std::string>& extra_env, const std::string& working_dir) {
   std::vector<int> fds;
   const nlohmann::json entry = env_control_request(args.name(), {{"op", "entry"}, {"service", service}}, &fds);
+  if (entry.contains("container")) {
+    env::ExecRequest request;
+    request.argv = command;
+    for (const std::string& var : extra_env) {
+      const size_t eq = var.find('=');
+      if (eq == std::string::npos) throw std::runtime_error("-e takes KEY=VALUE, not \"" + var + "\"");
+      request.environment[var.substr(0, eq)] = var.substr(eq + 1);
+    }
+    request.working_dir = working_dir;
+    request.stdout_fd = STDOUT_FILENO;
+    request.stderr_fd = STDERR_FILENO;
+    const auto process = env::docker::exec_in_container(entry.at("docker_socket"), entry.at("container"), request);
+    for (;;) {
+      if (const std::optional<int> status = process->wait_for(env::Duration(3600 * 1000))) return *status;
+    }
+  }
   if (fds.size() != 1) throw std::runtime_error("the environment sent no way into " + service);
   env::local::EnterSpec spec;
   spec.service_pidfd = fds[0];
@@ -222,16 +249,56 @@ int env_ps(const ProjectArgs& args) {
   return 0;
 }
 
+// A temporary folder of its own, removed with everything in it.
+struct TemporaryFolder {
+  TemporaryFolder() {
+    char name[] = "/tmp/faultline-validate-XXXXXX";
+    if (mkdtemp(name) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path = name;
+  }
+  ~TemporaryFolder() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+  std::filesystem::path path;
+};
+
+// What runners of the project that are gone left on the Docker daemon, removed (and said).
+void remove_abandoned_containers(const ProjectArgs& args, const std::string& name) {
+  std::optional<env::Project> project;
+  try {
+    project = args.load(/*print_warnings=*/false);
+  } catch (const std::exception&) {
+    return;  // no compose file here: nothing to say which backend
+  }
+  int removed = 0;
+  try {
+    if (env::choose_backend(*project, args.backend) != env::BackendKind::docker) return;
+    removed = env::docker::remove_abandoned(name);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "faultline: could not look for what a runner left: {}\n", inert(e.what()));
+    return;
+  }
+  if (removed > 0) fmt::print(stderr, "faultline: removed {} containers, networks and volumes that a runner of \"{}\" left\n", removed, inert(name));
+}
+
 int env_down(const ProjectArgs& args) {
   std::vector<int> fds;
   const std::string name = args.name();
-  env_control_request(name, {{"op", "down"}}, &fds);
+  try {
+    env_control_request(name, {{"op", "down"}}, &fds);
+  } catch (const std::exception&) {
+    // No runner holds the environment: what a dead one left is all there is to take down.
+    remove_abandoned_containers(args, name);
+    throw;
+  }
   // The environment is down when its control socket is gone.
   for (int i = 0; i < 600; ++i) {
     try {
       env_control_request(name, {{"op", "ps"}}, &fds);
     } catch (const std::exception&) {
       fmt::print(stderr, "faultline: environment \"{}\" is down\n", inert(name));
+      remove_abandoned_containers(args, name);
       return 0;
     }
     poll(nullptr, 0, 100);
@@ -240,8 +307,13 @@ int env_down(const ProjectArgs& args) {
 }
 
 int validate(const ProjectArgs& args) {
-  const env::Project project = args.load();
-  fmt::print("project {}: {} services ({})\n", inert(project.name), project.services.size(),
+  env::Project project = args.load();
+  const env::BackendKind backend = args.backend_of(project);
+  // Templates that images carry, read from a copy that goes when validate ends.
+  TemporaryFolder copies;
+  if (backend == env::BackendKind::docker) env::docker::bring_image_folders(project, composer::kTemplateRoot, copies.path);
+  fmt::print("project {}: {} services on the {} backend ({})\n", inert(project.name), project.services.size(),
+             env::to_string(backend),
              [&] {
                std::string files;
                for (const auto& f : project.files) files += (files.empty() ? "" : ", ") + inert(f.string());

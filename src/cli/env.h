@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "env/backends.h"
 #include "env/compose.h"
 #include "fault_words.h"
 
@@ -17,9 +18,13 @@ struct ProjectArgs {
   std::vector<std::filesystem::path> files;
   std::filesystem::path directory = ".";
   std::string project_name;
+  std::string backend;  // --backend; empty: the project's x-faultline.backend, else local
 
   // The project, its warnings printed. Throws env::ConfigError.
   env::Project load(bool print_warnings = true) const;
+  // The backend the project runs on (--backend, x-faultline.backend). Throws as
+  // env::choose_backend, and env::ConfigError for what that backend cannot run.
+  env::BackendKind backend_of(const env::Project& project) const;
   // The project's name, without loading the files when -p or COMPOSE_PROJECT_NAME give it.
   std::string name() const;
 };

@@ -75,6 +75,9 @@ int main(int argc, char** argv) {
   add_project_options(up, project_args);
   up->add_option("dir", project_args.directory, "Folder with a compose file")->check(CLI::ExistingDirectory);
   up->add_option("--timeout", up_timeout, "How long to wait for services to start and be healthy");
+  const char* backend_help = "Where services run: local (this machine's namespaces, the default) or docker (containers "
+                             "from their images, on the daemon at DOCKER_HOST)";
+  up->add_option("--backend", project_args.backend, backend_help);
 
   std::string service;
   std::vector<std::string> extra_env;
@@ -114,6 +117,7 @@ int main(int argc, char** argv) {
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   run_cmd->add_option("-p,--project-name", run_config.project_name, "Project name (default: the folder's name)");
+  run_cmd->add_option("--backend", run_config.backend, backend_help);
   run_cmd->add_option("--duration", duration, "How long the whole run lasts, every timeline included (default 30m)");
   run_cmd->add_option("--seed", seed, "The run's seed (default: a fresh one, printed and recorded)");
   run_cmd->add_option("--out", run_config.out, "Run directory (default runs/<time>-<seed>)");
@@ -159,6 +163,7 @@ int main(int argc, char** argv) {
   CLI::App* validate_cmd = app.add_subcommand("validate", "Check an environment and its test templates");
   add_project_options(validate_cmd, project_args);
   validate_cmd->add_option("dir", project_args.directory, "Folder with a compose file")->check(CLI::ExistingDirectory);
+  validate_cmd->add_option("--backend", project_args.backend, backend_help);
 
   // `env exec`'s command is not faultline's to parse: split it off before CLI11 sees it.
   std::vector<std::string> args(argv + 1, argv + argc);

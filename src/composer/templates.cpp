@@ -133,7 +133,16 @@ std::vector<TestTemplate> find_templates(const env::Project& project) {
   std::map<std::string, TestTemplate> templates;
   std::set<std::pair<std::string, std::string>> seen;  // (service, path inside) already taken
   std::set<std::string> problem_paths;
+  // A service that another waits for to complete successfully ends before any test command runs
+  // (a one-shot set-up such as the tutorial's health checker): what its image holds runs elsewhere.
+  std::set<std::string> one_shots;
+  for (const auto& [name, service] : project.services) {
+    for (const env::Dependency& dependency : service.depends_on) {
+      if (dependency.condition == env::DependCondition::completed_successfully) one_shots.insert(dependency.service);
+    }
+  }
   for (const auto& [service_name, service] : project.services) {
+    if (one_shots.count(service_name)) continue;
     for (const TemplateSource& source : sources_of(service)) {
       TestTemplate& tpl = templates[source.template_name];
       tpl.name = source.template_name;

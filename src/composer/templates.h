@@ -55,7 +55,9 @@ struct TestTemplate {
 };
 
 // Every template that some service of the project holds (through its bind mounts, or this
-// machine's own /opt/antithesis/test/v1, which services see too), checked. Sorted by name.
+// machine's own /opt/antithesis/test/v1, which services see too), checked. Sorted by name. A
+// service that another depends on with service_completed_successfully holds none: it has ended
+// before commands run.
 std::vector<TestTemplate> find_templates(const env::Project& project);
 
 }  // namespace faultline::composer

@@ -93,6 +93,9 @@ class Backend {
  public:
   // Called (from a backend thread) when a service's main process ends.
   using ExitCallback = std::function<void(const std::string& service, int status)>;
+  // Called (from a backend thread) by a backend that runs health checks itself (checks_health):
+  // the service's health check passed (healthy) or failed its last retry; `output` is the check's.
+  using HealthCallback = std::function<void(const std::string& service, bool healthy, const std::string& output)>;
 
   virtual ~Backend() = default;
 
@@ -135,6 +138,10 @@ class Backend {
   virtual std::string address(const std::string& service) const = 0;
   // Ends every process and removes everything the backend made. Safe to call twice.
   virtual void destroy() = 0;
+  // Whether the backend runs the services' health checks itself and reports verdicts through its
+  // HealthCallback (a container engine's own health status), rather than the environment running
+  // them with exec.
+  virtual bool checks_health() const { return false; }
 };
 
 // Runs `argv` in a service to its end (or `timeout`, then kills it) and collects its output.

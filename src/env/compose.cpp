@@ -18,14 +18,14 @@ namespace fs = std::filesystem;
 
 // Keys that only matter to a container engine: accepted, and named once in a warning.
 const std::set<std::string> kContainerKeys = {
-    "image", "build", "container_name", "networks", "ports", "expose", "restart", "platform",
-    "deploy", "labels", "logging", "cap_add", "cap_drop", "privileged", "init", "stop_signal",
+    "build", "container_name", "networks", "ports", "expose", "restart", "platform",
+    "deploy", "labels", "logging", "cap_add", "cap_drop", "privileged", "stop_signal",
     "stop_grace_period", "ulimits", "tty", "stdin_open", "security_opt", "sysctls", "extra_hosts",
     "dns", "dns_search", "network_mode", "pull_policy", "profiles", "domainname", "shm_size",
     "mem_limit", "memswap_limit", "cpus", "cpu_shares", "pid", "ipc", "devices", "group_add",
     "links", "external_links", "runtime", "scale", "healthcheck_start_interval", "mac_address"};
 
-const std::set<std::string> kServiceKeys = {"command", "entrypoint", "environment", "env_file",
+const std::set<std::string> kServiceKeys = {"image", "init", "command", "entrypoint", "environment", "env_file",
                                             "hostname", "working_dir", "user", "volumes",
                                             "healthcheck", "depends_on", "x-faultline"};
 
@@ -232,9 +232,13 @@ ServiceSpec parse_service(const std::string& name, const YamlNode& node, const P
   for (const auto& [key, value] : node.entries) {
     const std::string f = field + "." + key;
     if (key == "command") {
-      if (!value->is_null()) command = string_list(value, f);
+      if (!value->is_null()) spec.command = command = string_list(value, f);
     } else if (key == "entrypoint") {
-      if (!value->is_null()) entrypoint = string_list(value, f);
+      if (!value->is_null()) spec.entrypoint = entrypoint = string_list(value, f);
+    } else if (key == "image") {
+      spec.image = require_scalar(value, f);
+    } else if (key == "init") {
+      spec.init = parse_bool(value, f);
     } else if (key == "environment") {
       if (value->is_null()) continue;
       if (!value->is_map()) throw ConfigError(value->mark, f, "expected a mapping or a list of KEY=VALUE");
@@ -336,13 +340,27 @@ ServiceSpec parse_service(const std::string& name, const YamlNode& node, const P
   for (auto& [k, v] : from_env_files) spec.environment.try_emplace(k, v);
   spec.argv = entrypoint;
   spec.argv.insert(spec.argv.end(), command.begin(), command.end());
-  if (spec.argv.empty()) {
-    throw ConfigError(node.mark, field,
-                      "no command: the local backend runs programs of this machine and has no image "
-                      "to take one from; give the service a command: (or an entrypoint:)");
-  }
   return spec;
 }
+
+}  // namespace
+
+void require_local_commands(const Project& project) {
+  for (const auto& [name, spec] : project.services) {
+    if (!spec.argv.empty()) continue;
+    if (!spec.image.empty()) {
+      throw ConfigError(spec.mark, "services." + name,
+                        "no command: the local backend runs programs of this machine and cannot take one from "
+                        "image " + spec.image + "; run the file as it is with --backend docker (or "
+                        "x-faultline: {backend: docker}), or give the service a command:");
+    }
+    throw ConfigError(spec.mark, "services." + name,
+                      "no command: the local backend runs programs of this machine; give the service a "
+                      "command: (or an entrypoint:), or an image: and --backend docker");
+  }
+}
+
+namespace {
 
 // Dependencies first; ties by name. Throws on unknown services and on cycles.
 std::vector<std::string> start_order(const std::map<std::string, ServiceSpec>& services) {
@@ -539,7 +557,7 @@ Project load_project(const std::vector<fs::path>& files, const std::map<std::str
                                                  &project.warnings));
   }
   if (!container_keys.empty()) {
-    std::string note = "the local backend ignores container settings:";
+    std::string note = "faultline ignores container settings:";
     for (const auto& [key, names] : container_keys) {
       note += " " + key + " (";
       for (size_t i = 0; i < names.size(); ++i) note += (i ? ", " : "") + names[i];

@@ -47,7 +47,11 @@ struct Mount {
 
 struct ServiceSpec {
   std::string name;
-  std::vector<std::string> argv;  // entrypoint + command
+  std::string image;  // empty: none (the local backend runs programs of this machine)
+  // As written; unset: the image's own (the Docker backend). An empty entrypoint clears the image's.
+  std::optional<std::vector<std::string>> entrypoint, command;
+  std::vector<std::string> argv;  // entrypoint + command: what the local backend runs
+  std::optional<bool> init;       // compose's init:; unset: the backend's default
   std::map<std::string, std::string> environment;
   std::string hostname;  // defaults to the service's name
   std::string working_dir;
@@ -92,6 +96,10 @@ std::map<std::string, std::string> process_environment();
 // none. Throws ConfigError.
 std::vector<std::filesystem::path> compose_files(const std::vector<std::filesystem::path>& named,
                                                  const std::filesystem::path& directory);
+
+// Throws ConfigError naming the first service the local backend cannot run: one with no command
+// or entrypoint (an image's own it cannot read), suggesting --backend docker where it has an image.
+void require_local_commands(const Project& project);
 
 // What every faultline command loads: the project of compose_files(named, directory), interpolated
 // from the process environment. `project_name` (as -p gives it) wins over every other name.

@@ -68,6 +68,16 @@ void Environment::on_exit(const std::string& service, int status) {
   });
 }
 
+void Environment::on_health(const std::string& service, bool healthy, const std::string& output) {
+  change_state(service, healthy ? ServiceState::healthy : ServiceState::unhealthy, healthy ? "" : output,
+               [&](ServiceRecord& record) {
+                 const ServiceState now = record.status.state;
+                 if (record.launching || now == ServiceState::exited || now == ServiceState::created) return false;
+                 record.status.health_output = output;
+                 return true;
+               });
+}
+
 void Environment::change_state(const std::string& service, ServiceState state, const std::string& detail,
                                const std::function<bool(ServiceRecord&)>& applies) {
   std::lock_guard order(report_mutex_);
@@ -183,7 +193,7 @@ void Environment::launch(const std::string& name) {
     r.status.health_output.clear();
     // The watcher starts after this report (report_mutex_ is held), so that its first verdict
     // follows it; down() joins it unless it is already going down.
-    if (spec.healthcheck && !stopping_) {
+    if (spec.healthcheck && !stopping_ && !backend_->checks_health()) {
       r.health = std::thread([this, name, check = *spec.healthcheck, generation = r.generation] {
         watch_health(name, check, generation);
       });

@@ -60,6 +60,10 @@ class Environment {
   void attach(std::unique_ptr<Backend> backend);
   // For the backend's exit callback.
   void on_exit(const std::string& service, int status);
+  // For the health callback of a backend that checks health itself (Backend::checks_health): a
+  // verdict on the service's current run. One that comes while it is launching or after its exit
+  // is dropped (a container engine's first check comes an interval after the start).
+  void on_health(const std::string& service, bool healthy, const std::string& output);
 
   // Starts every service, each once the conditions of its depends_on hold. Throws StartError
   // (naming the service, and the health check's output where one failed) after `timeout`.

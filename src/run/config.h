@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "env/backends.h"
 #include "env/compose.h"
 #include "faults/fault.h"
 #include "report/findings.h"
@@ -29,6 +30,7 @@ struct RunConfig {
   std::vector<std::filesystem::path> compose_files;  // empty: found in `directory`
   std::filesystem::path directory = ".";
   std::string project_name;  // empty: compose's default
+  std::string backend;       // "local" or "docker"; empty: the project's x-faultline.backend, else local
   std::string template_name;  // needed when the project holds several
   Duration duration{30 * 60 * 1000};  // the whole run, every timeline included
   Duration timeline_length{60 * 1000};  // one timeline, from its start to its teardown's end

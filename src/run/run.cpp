@@ -14,6 +14,7 @@
 #include "report/properties.h"
 #include "report/html_page.h"
 #include "report/report.h"
+#include "env/docker/docker_backend.h"
 #include "run/exit_status.h"
 #include "run/seeds.h"
 #include "run/timeline.h"
@@ -205,7 +206,12 @@ class Run::Tracker {
 Run::Run(RunConfig config) : config_(std::move(config)) {
   if (config_.max_parallel < 1) throw RunError("--max-parallel must be at least 1");
   project_ = env::load_project(config_.compose_files, config_.directory, config_.project_name);
-  templates_ = composer::find_templates(project_);
+  try {
+    backend_ = env::choose_backend(project_, config_.backend);
+  } catch (const std::invalid_argument& e) {
+    throw RunError(e.what());
+  }
+  env::check_project_for(project_, backend_);
   history_ = history_check_of(project_);
   std::string template_name = config_.template_name;
   nlohmann::json recorded_faults;
@@ -221,6 +227,13 @@ Run::Run(RunConfig config) : config_(std::move(config)) {
   } else {
     seed_ = config_.seed ? *config_.seed : fresh_seed();
   }
+  out_ = config_.out.empty() ? fs::path("runs") / (utc_now("%Y%m%d-%H%M%S") + "-" + std::to_string(seed_)) : config_.out;
+  // Templates an image carries are read from a copy in the run directory (which the run binds
+  // in its place, so that the services run what was read).
+  if (backend_ == env::BackendKind::docker) {
+    env::docker::bring_image_folders(project_, composer::kTemplateRoot, out_ / "images");
+  }
+  templates_ = composer::find_templates(project_);
   template_ = &choose_template(templates_, template_name);
   faults_.config = faults::fault_config_of(project_);
   // A replayed timeline injects what the run it comes from injected, unless told otherwise.
@@ -239,7 +252,6 @@ Run::Run(RunConfig config) : config_(std::move(config)) {
   if (faults_.config.kinds.count(faults::FaultKind::clock)) {
     for (const std::string& target : faults_.targets) project_.services.at(target).clock_control = true;
   }
-  out_ = config_.out.empty() ? fs::path("runs") / (utc_now("%Y%m%d-%H%M%S") + "-" + std::to_string(seed_)) : config_.out;
   tracker_ = std::make_unique<Tracker>(std::chrono::duration<double>(config_.duration).count());
 }
 
@@ -262,6 +274,7 @@ RunResult Run::execute() {
                          {"seed", std::to_string(seed_)},
                          {"template", template_->name},
                          {"project", project_.name},
+                         {"backend", env::to_string(backend_)},
                          {"duration_ms", config_.duration.count()},
                          {"timeline_length_ms", config_.timeline_length.count()},
                          {"started", utc_now("%Y-%m-%dT%H:%M:%SZ")},
@@ -301,6 +314,7 @@ RunResult Run::execute() {
       plan.command_timeout = config_.command_timeout;
       plan.explored = &explored;
       plan.faults = &faults_;
+      plan.backend = backend_;
       const composer::Explored explored_before = explored;
       Timeline timeline(project_, *template_, history_, directory, log, cancellation_, plan);
       try {

@@ -76,6 +76,7 @@ class Run {
 
   RunConfig config_;
   env::Project project_;
+  env::BackendKind backend_ = env::BackendKind::local;
   std::vector<composer::TestTemplate> templates_;
   const composer::TestTemplate* template_ = nullptr;
   std::optional<HistoryCheck> history_;

@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <set>
 
-#include "env/local/local_backend.h"
+#include "env/backends.h"
 #include "run/sdk_lines.h"
 #include "run/seeds.h"
 #include "run/service_logs.h"
@@ -50,8 +50,7 @@ double Timeline::ms_since(Clock::time_point from) const {
 std::string Timeline::set_up(env::Environment& environment) {
   const auto deadline = Clock::now() + plan_.setup_timeout;
   try {
-    environment.attach(env::local::make_local_backend(
-        project_, [&environment](const std::string& s, int status) { environment.on_exit(s, status); }));
+    env::attach_backend(environment, plan_.backend);
     environment.up(plan_.setup_timeout);
   } catch (const std::exception& e) {
     return e.what();

@@ -56,6 +56,7 @@ struct TimelinePlan {
   Duration command_timeout{300000};
   composer::Explored* explored = nullptr;  // the run's, shared by its timelines
   FaultSetup* faults = nullptr;            // the run's; null: no faults
+  env::BackendKind backend = env::BackendKind::local;
 };
 
 // The drivers of a timeline never run for less than this, however late setup completes.

@@ -27,7 +27,7 @@ class ComposeTest : public ::testing::Test {
   // The message of the ConfigError that loading throws.
   std::string error_of(const std::vector<std::string>& names, std::map<std::string, std::string> env = {}) {
     try {
-      load(names, env);
+      require_local_commands(load(names, env));
     } catch (const ConfigError& e) {
       return e.what();
     }
@@ -104,8 +104,17 @@ services:
   ASSERT_EQ(a.mounts.size(), 1u) << "volumes merge by target";
   EXPECT_TRUE(a.mounts[0].read_only);
   EXPECT_EQ(a.mounts[0].source, (dir_.path() / "data").string());
+  EXPECT_EQ(a.image, "example/a") << "kept for the docker backend";
+  EXPECT_EQ(a.entrypoint, std::vector<std::string>{}) << "an empty entrypoint clears the image's";
+  EXPECT_TRUE(p.warnings.empty());
+}
+
+TEST_F(ComposeTest, SettingsNoBackendUsesAreNamedOnce) {
+  write("compose.yaml", "services:\n  a: {image: x, command: y, container_name: a1, ports: [\"80:80\"]}\n");
+  const Project p = load({"compose.yaml"});
   ASSERT_EQ(p.warnings.size(), 1u);
-  EXPECT_NE(p.warnings[0].find("ignores container settings: image (a)"), std::string::npos);
+  EXPECT_NE(p.warnings[0].find("faultline ignores container settings: container_name (a) ports (a)"), std::string::npos)
+      << p.warnings[0];
 }
 
 TEST_F(ComposeTest, HealthchecksDependenciesAndStartOrder) {
@@ -186,7 +195,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "compose.yaml:5:|services.a.volumes[0]|nowhere does not exist"},
         BadFile{"BadDuration", "services:\n  a:\n    command: x\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n      interval: 5 parsecs\n",
                 "compose.yaml:6:|services.a.healthcheck.interval|bad duration \"5 parsecs\""},
-        BadFile{"NoCommand", "services:\n  a:\n    image: debian\n", "compose.yaml:3:|services.a|no command"},
+        BadFile{"NoCommand", "services:\n  a:\n    image: debian\n", "compose.yaml:3:|services.a|no command|--backend docker"},
+        BadFile{"NoCommandNoImage", "services:\n  a:\n    hostname: x\n", "compose.yaml:3:|services.a|no command"},
         BadFile{"UndeclaredVolume", "services:\n  a:\n    command: x\n    volumes: [data:/data]\n",
                 "compose.yaml:4:|services.a.volumes[0]|volume \"data\" is not declared"},
         BadFile{"BadCondition", "services:\n  a: {command: x}\n  b:\n    command: x\n    depends_on:\n      a: {condition: service_ready}\n",

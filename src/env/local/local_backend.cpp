@@ -23,6 +23,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "../helper_program.h"
 #include "agent_protocol.h"
 #include "clock.h"
 #include "enter.h"
@@ -39,20 +40,7 @@ namespace fs = std::filesystem;
 constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 fs::path find_agent(const LocalBackendOptions& options) {
-  if (!options.agent_path.empty()) return options.agent_path;
-  if (const char* env = std::getenv("FAULTLINE_SANDBOX_AGENT"); env != nullptr && *env) return env;
-  std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec && fs::exists(self.parent_path() / "faultline-sandbox")) return self.parent_path() / "faultline-sandbox";
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : kDefaultPath;
-  for (size_t start = 0, colon; start <= dirs.size(); start = colon + 1) {
-    colon = dirs.find(':', start);
-    if (colon == std::string::npos) colon = dirs.size();
-    const fs::path candidate = fs::path(dirs.substr(start, colon - start)) / "faultline-sandbox";
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  throw std::runtime_error("cannot find faultline-sandbox (next to faultline, or on PATH)");
+  return find_helper_program("faultline-sandbox", options.agent_path, "FAULTLINE_SANDBOX_AGENT");
 }
 
 // "uid[:gid]" or "name[:group]", resolved against this machine's user database (services see it).

@@ -148,7 +148,8 @@ std::string drop_table_script(const std::vector<NetworkRequest::Drop>& drops) {
                        "  chain forward {\n    type filter hook forward priority filter; policy accept;\n" + rules + "  }\n");
 }
 
-ServiceShaping::ServiceShaping(std::string service, int netns_fd) : service_(std::move(service)), netns_fd_(netns_fd) {}
+ServiceShaping::ServiceShaping(std::string service, int netns_fd, std::string reader_program)
+    : service_(std::move(service)), netns_fd_(netns_fd), reader_program_(std::move(reader_program)) {}
 
 ServiceShaping::~ServiceShaping() {
   if (reader_ > 0) {
@@ -218,6 +219,7 @@ void ServiceShaping::start_reader() {
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sockets) != 0) {
     throw std::runtime_error(std::string("socketpair: ") + std::strerror(errno));
   }
+  const char* program = reader_program_.c_str();
   const pid_t pid = fork();
   if (pid < 0) {
     close(sockets[0]);
@@ -225,7 +227,7 @@ void ServiceShaping::start_reader() {
     throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
   }
   if (pid == 0) {
-    // Killed with the agent too: nothing of the sandbox outlives its pid 1.
+    // Killed with the agent (or the thread that started it) too: nothing outlives its owner.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     sigset_t none;
     sigemptyset(&none);
@@ -234,7 +236,7 @@ void ServiceShaping::start_reader() {
     dup2(sockets[1], kDelayControlFd);  // dup2 clears close-on-exec
     char name[] = "faultline-sandbox", mode[] = "delay";
     char* argv[] = {name, mode, nullptr};
-    execv("/proc/self/exe", argv);
+    execv(program, argv);
     _exit(127);
   }
   close(sockets[1]);

@@ -28,8 +28,9 @@ std::string drop_table_script(const std::vector<NetworkRequest::Drop>& drops);
 // transaction and no program is run).
 class ServiceShaping {
  public:
-  // `netns_fd`: the service's network namespace (not owned; must outlive this).
-  ServiceShaping(std::string service, int netns_fd);
+  // `netns_fd`: the service's network namespace (not owned; must outlive this). `reader_program`:
+  // faultline-sandbox, run as `faultline-sandbox delay` for the queue reader (the agent is it).
+  ServiceShaping(std::string service, int netns_fd, std::string reader_program = "/proc/self/exe");
   // Ends the queue reader.
   ~ServiceShaping();
   ServiceShaping(const ServiceShaping&) = delete;
@@ -54,6 +55,7 @@ class ServiceShaping {
 
   std::string service_;
   int netns_fd_;
+  std::string reader_program_;
   pid_t reader_ = -1;
   int reader_fd_ = -1;
   bool reader_ready_ = false;
