@@ -18,6 +18,13 @@ std::string stop_faults_program() {
          "}/requests.jsonl\"\n";
 }
 
+// A folder that whatever user a service runs as can write into (a container's user is often not
+// the runner's: bitnami's images run as 1001), as /tmp is.
+void create_shared_folder(const fs::path& folder) {
+  fs::create_directories(folder);
+  fs::permissions(folder, fs::perms::all | fs::perms::sticky_bit);
+}
+
 }  // namespace
 
 SdkFolder::SdkFolder(fs::path host_dir, uint64_t timeline_seed) : root_(std::move(host_dir)), seed_(timeline_seed) {
@@ -31,7 +38,7 @@ SdkFolder::SdkFolder(fs::path host_dir, uint64_t timeline_seed) : root_(std::mov
 void SdkFolder::add_to(env::Project& project) const {
   uint64_t place = 0;
   for (auto& [name, spec] : project.services) {
-    fs::create_directories(root_ / "services" / name);
+    create_shared_folder(root_ / "services" / name);
     const std::string inside = std::string(kMount) + "/services/" + name;
     spec.mounts.push_back({env::Mount::Kind::bind, root_.string(), kMount, false});
     spec.environment["ANTITHESIS_SDK_LOCAL_OUTPUT"] = inside + "/local.jsonl";
@@ -44,7 +51,7 @@ void SdkFolder::add_to(env::Project& project) const {
 fs::path SdkFolder::invocation_dir(int id) const { return root_ / "commands" / std::to_string(id); }
 
 std::map<std::string, std::string> SdkFolder::prepare_invocation(int id) const {
-  fs::create_directories(invocation_dir(id));
+  create_shared_folder(invocation_dir(id));
   const std::string inside = std::string(kMount) + "/commands/" + std::to_string(id);
   return {{"ANTITHESIS_SDK_LOCAL_OUTPUT", inside + "/local.jsonl"},
           {"ANTITHESIS_OUTPUT_DIR", inside},
