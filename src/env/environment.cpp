@@ -72,7 +72,11 @@ void Environment::on_health(const std::string& service, bool healthy, const std:
   change_state(service, healthy ? ServiceState::healthy : ServiceState::unhealthy, healthy ? "" : output,
                [&](ServiceRecord& record) {
                  const ServiceState now = record.status.state;
-                 if (record.launching || now == ServiceState::exited || now == ServiceState::created) return false;
+                 if (record.launching) {  // for the run being launched: reported after its start
+                   record.early_health = {healthy, output};
+                   return false;
+                 }
+                 if (now == ServiceState::exited || now == ServiceState::created) return false;
                  record.status.health_output = output;
                  return true;
                });
@@ -160,6 +164,7 @@ void Environment::start(const std::string& name) {
     if (stopping_) throw StartError("stopped before " + name + " started");
     if (r.launching || is_running(r.status.state)) throw std::runtime_error("service " + name + " is running");
     r.launching = true;
+    r.early_health.reset();
     previous_watcher = std::move(r.health);
   }
   // The previous run's watcher has seen its exit (or sees it at its next look): it ends at once.
@@ -201,10 +206,13 @@ void Environment::launch(const std::string& name) {
     return true;
   });
   std::optional<int> early_exit;
+  std::optional<std::pair<bool, std::string>> early_health;
   {
     std::lock_guard lock(mutex_);
     early_exit = std::exchange(records_.at(name).early_exit, std::nullopt);
+    early_health = std::exchange(records_.at(name).early_health, std::nullopt);
   }
+  if (early_health && !early_exit) on_health(name, early_health->first, early_health->second);
   if (early_exit) on_exit(name, *early_exit);
 }
 
@@ -433,10 +441,14 @@ void Environment::down(Duration grace) {
     for (auto it = project_.start_order.rbegin(); it != project_.start_order.rend(); ++it) {
       const ServiceState state = status(*it).state;
       if (state == ServiceState::created || state == ServiceState::exited) continue;
-      if (grace.count() > 0) {
-        backend_->stop(*it, grace);
-      } else {
-        backend_->kill(*it);
+      // One service that cannot be stopped must not keep the others up: destroy() ends them all.
+      try {
+        if (grace.count() > 0) {
+          backend_->stop(*it, grace);
+        } else {
+          backend_->kill(*it);
+        }
+      } catch (const std::exception&) {
       }
     }
   }
@@ -448,7 +460,13 @@ void Environment::down(Duration grace) {
   for (std::thread& t : health) {
     if (t.joinable()) t.join();
   }
-  if (backend_) backend_->destroy();
+  if (backend_) {
+    try {
+      backend_->destroy();
+    } catch (const std::exception&) {
+      // destroy() is each backend's last word on its resources; the log thread must end still.
+    }
+  }
   const ssize_t ignored = write(wake_pipe_[1], "w", 1);
   (void)ignored;
   if (log_thread_.joinable()) log_thread_.join();

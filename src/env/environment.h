@@ -61,8 +61,8 @@ class Environment {
   // For the backend's exit callback.
   void on_exit(const std::string& service, int status);
   // For the health callback of a backend that checks health itself (Backend::checks_health): a
-  // verdict on the service's current run. One that comes while it is launching or after its exit
-  // is dropped (a container engine's first check comes an interval after the start).
+  // verdict on the service's current run. One that comes while it is launching is reported once
+  // the launch is recorded; one after its exit is dropped.
   void on_health(const std::string& service, bool healthy, const std::string& output);
 
   // Starts every service, each once the conditions of its depends_on hold. Throws StartError
@@ -120,6 +120,7 @@ class Environment {
     uint64_t generation = 0;
     bool launching = false;  // start() is under way
     std::optional<int> early_exit;  // an exit that came while launching: the new run's
+    std::optional<std::pair<bool, std::string>> early_health;  // a verdict that came while launching
     std::thread health;      // the one watcher of the current run, if it has a health check
   };
 

@@ -91,6 +91,8 @@ class StreamThread {
   // Runs `engine.stream(method, path, body, on_data)` on a thread, then `on_end(error)`.
   void open(Engine& engine, const std::string& method, const std::string& path, const json& body,
             std::function<bool(const char*, size_t)> on_data, std::function<void(const std::string&)> on_end) {
+    finish();
+    cancel_.reset();
     auto opened = std::make_shared<std::promise<std::string>>();
     std::future<std::string> ready = opened->get_future();
     auto said = std::make_shared<std::atomic<bool>>(false);
@@ -135,15 +137,41 @@ class StreamThread {
 // What a command exec'd into a container is to its caller.
 class DockerProcess : public RunningProcess {
  public:
-  DockerProcess(Engine& engine, const std::string& container, const ExecRequest& request)
-      : engine_(engine), exit_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+  // Keeps a copy of `engine`: a process may outlive the backend that started it.
+  DockerProcess(const Engine& engine, const std::string& container, const ExecRequest& request)
+      : engine_(engine), container_(container), exit_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
     if (exit_fd_ < 0) throw std::runtime_error("eventfd failed");
+    try {
+      begin(request);
+    } catch (...) {
+      // The command may run already: it is killed if its pid is known, its stream ended.
+      kill();
+      stream_.cancel();
+      stream_.finish();
+      close_outputs();
+      close(exit_fd_);
+      throw;
+    }
+  }
+
+  ~DockerProcess() override {
+    if (!wait_for(Duration(0))) {
+      kill();
+      if (!wait_for(Duration(10000))) stream_.cancel();
+    }
+    stream_.finish();
+    close_outputs();
+    close(exit_fd_);
+  }
+
+ private:
+  void begin(const ExecRequest& request) {
     json environment = json::array();
     for (const auto& [key, value] : request.environment) environment.push_back(key + "=" + value);
     json config = {{"AttachStdout", true}, {"AttachStderr", true}, {"AttachStdin", false}, {"Tty", false},
                    {"Cmd", request.argv}, {"Env", environment}};
     if (!request.working_dir.empty()) config["WorkingDir"] = request.working_dir;
-    id_ = engine_.call("POST", "/containers/" + container + "/exec", config).at("Id").get<std::string>();
+    id_ = engine_.call("POST", "/containers/" + container_ + "/exec", config).at("Id").get<std::string>();
     out_ = duplicate(request.stdout_fd);
     err_ = duplicate(request.stderr_fd);
     demux_ = std::make_unique<StreamDemux>([this](int stream, const char* data, size_t size) {
@@ -164,22 +192,13 @@ class DockerProcess : public RunningProcess {
     while (Clock::now() < deadline) {
       const json state = engine_.call("GET", "/exec/" + id_ + "/json");
       pid_ = state.value("Pid", 0);
-      if (pid_ > 0 || !state.value("Running", false)) break;
+      if (pid_ > 0) break;
       std::unique_lock lock(mutex_);
       if (changed_.wait_for(lock, std::chrono::milliseconds(5), [&] { return status_.has_value(); })) break;
     }
   }
 
-  ~DockerProcess() override {
-    if (!wait_for(Duration(0))) {
-      kill();
-      if (!wait_for(Duration(10000))) stream_.cancel();
-    }
-    stream_.finish();
-    close_outputs();
-    close(exit_fd_);
-  }
-
+ public:
   std::optional<int> wait_for(Duration timeout) override {
     std::unique_lock lock(mutex_);
     changed_.wait_for(lock, timeout, [&] { return status_.has_value(); });
@@ -193,14 +212,41 @@ class DockerProcess : public RunningProcess {
       if (status_) return;
     }
     // The Engine API has no call to end an exec'd process: it and what it started are signalled
-    // by their pids, which are this machine's (the daemon shares its pid namespace).
-    for (pid_t pid : descendants_and_self(pid_)) ::kill(pid, SIGKILL);
+    // by their pids, which are this machine's (the daemon shares its pid namespace). A runner
+    // that may not signal them (not root) has root in the container do it.
+    std::string inside;
+    for (pid_t pid : descendants_and_self(pid_)) {
+      if (::kill(pid, SIGKILL) == 0 || errno != EPERM) continue;
+      const std::string nspid = pid_in_its_namespace(pid);
+      if (!nspid.empty()) inside += " " + nspid;
+    }
+    if (inside.empty()) return;
+    try {
+      const std::string id = engine_.call("POST", "/containers/" + container_ + "/exec",
+                                          {{"Cmd", {"/bin/sh", "-c", "kill -9" + inside}}, {"User", "0"}})
+                                 .at("Id")
+                                 .get<std::string>();
+      engine_.call("POST", "/exec/" + id + "/start", {{"Detach", true}, {"Tty", false}});
+    } catch (const std::exception&) {
+      // It ends with its container at the latest.
+    }
   }
 
   pid_t pid() const override { return pid_; }
   int exit_fd() const override { return exit_fd_; }
 
  private:
+  // The pid a process has in the innermost pid namespace it is in (NSpid's last), or "".
+  static std::string pid_in_its_namespace(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("NSpid:", 0) != 0) continue;
+      const size_t last = line.find_last_of(" \t");
+      return last == std::string::npos ? "" : line.substr(last + 1);
+    }
+    return "";
+  }
+
   static std::vector<pid_t> descendants_and_self(pid_t root) {
     std::map<pid_t, std::vector<pid_t>> children;
     std::error_code ec;
@@ -250,7 +296,8 @@ class DockerProcess : public RunningProcess {
     (void)ignored;
   }
 
-  Engine& engine_;
+  Engine engine_;
+  std::string container_;
   std::string id_;
   int exit_fd_;
   int out_ = -1, err_ = -1;
@@ -362,13 +409,14 @@ class DockerBackend : public Backend {
         find_reaper_program(helpers_.empty() ? fs::path() : helpers_ / "faultline-docker-reaper")));
     labels_ = {{kRunLabel, run_id_}, {kProjectLabel, project_.name}, {kOwnerLabel, owner_of_this_process()}};
     try {
-      watch_events();
       make_network();
       for (const std::string& volume : project_.named_volumes) {
         engine_.call("POST", "/volumes/create", {{"Name", volume_name(volume)}, {"Labels", labels_}});
       }
       int index = 0;
       for (const std::string& name : project_.start_order) create_container(project_.services.at(name), index++);
+      // After the containers are made (containers_ is fixed from here on), before any starts.
+      watch_events();
     } catch (...) {
       destroy();
       throw;
@@ -425,6 +473,7 @@ class DockerBackend : public Backend {
     try {
       const json state = engine_.call("GET", "/containers/" + c.id + "/json");
       const pid_t pid = state.at("State").value("Pid", 0);
+      std::lock_guard network_serial(network_mutex_);
       NetworkConditions wanted;
       {
         std::lock_guard lock(mutex_);
@@ -453,8 +502,12 @@ class DockerBackend : public Backend {
     std::lock_guard serial(c.operations);
     unpause_for_signal(c);
     const int64_t seconds = (grace.count() + 999) / 1000;
-    engine_.call("POST", "/containers/" + c.id + "/stop?t=" + std::to_string(seconds), nullptr,
-                 grace + std::chrono::seconds(60));
+    try {
+      engine_.call("POST", "/containers/" + c.id + "/stop?t=" + std::to_string(seconds), nullptr,
+                   grace + std::chrono::seconds(60));
+    } catch (const DockerError& e) {
+      if (e.status() != 304) throw;  // 304: it had ended already (its exit is on its way)
+    }
   }
 
   void kill(const std::string& name) override {
@@ -492,6 +545,7 @@ class DockerBackend : public Backend {
       throw std::runtime_error("network faults on the docker backend enter each container's network namespace, "
                                "which needs root (faultline runs as uid " + std::to_string(geteuid()) + ")");
     }
+    std::lock_guard serial(network_mutex_);
     NetworkConditions before;
     {
       std::lock_guard lock(mutex_);
@@ -547,6 +601,7 @@ class DockerBackend : public Backend {
     }
     for (auto& [name, c] : containers_) {
       c.attach.cancel();
+      std::lock_guard serial(c.operations);  // a start under way has seen destroyed_ or is done
       c.attach.finish();
     }
     events_.cancel();
@@ -754,6 +809,9 @@ class DockerBackend : public Backend {
     if (spec.command) config["Cmd"] = *spec.command;
     if (!spec.working_dir.empty()) config["WorkingDir"] = spec.working_dir;
     if (!spec.user.empty()) config["User"] = spec.user;
+    // No check in the file: none of the image's either (compose's disable: true), so that every
+    // verdict the environment hears is of a check it knows.
+    config["Healthcheck"] = {{"Test", json::array({"NONE"})}};
     if (spec.healthcheck) {
       config["Healthcheck"] = {{"Test", json::array({"CMD"})}, {"Interval", nanoseconds(spec.healthcheck->interval)},
                                {"Timeout", nanoseconds(spec.healthcheck->timeout)},
@@ -823,6 +881,7 @@ class DockerBackend : public Backend {
   std::string network_id_, subnet_;
   std::map<std::string, Container> containers_;  // made in the constructor, then fixed
   mutable std::mutex mutex_;
+  std::mutex network_mutex_;  // one set_network, or one start's share of it, at a time
   NetworkConditions conditions_;
   bool destroyed_ = false;
   NetworkWorker network_;
@@ -844,18 +903,7 @@ std::pair<std::string, std::string> container_of(Backend& backend, const std::st
 
 std::unique_ptr<RunningProcess> exec_in_container(const std::string& socket_path, const std::string& container,
                                                   const ExecRequest& request) {
-  // The process keeps the engine it talks through.
-  struct Owned : RunningProcess {
-    Owned(const std::string& socket, const std::string& id, const ExecRequest& r)
-        : engine(socket), process(engine, id, r) {}
-    std::optional<int> wait_for(Duration timeout) override { return process.wait_for(timeout); }
-    void kill() override { process.kill(); }
-    pid_t pid() const override { return process.pid(); }
-    int exit_fd() const override { return process.exit_fd(); }
-    Engine engine;
-    DockerProcess process;
-  };
-  return std::make_unique<Owned>(socket_path, container, request);
+  return std::make_unique<DockerProcess>(Engine(socket_path), container, request);
 }
 
 void bring_image_folders(Project& project, const std::string& folder, const fs::path& into,

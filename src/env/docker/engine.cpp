@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <mutex>
 
 namespace faultline::env::docker {
@@ -207,7 +208,8 @@ void Engine::stream(const std::string& method, const std::string& path, const nl
     long status = 0;
     std::string error_body;
     CURL* easy;
-  } state{&on_data, &on_open, false, false, 0, {}, easy.get()};
+    std::exception_ptr failure;  // thrown by a callback: carried past libcurl, which is C
+  } state{&on_data, &on_open, false, false, 0, {}, easy.get(), nullptr};
   const auto write = +[](char* data, size_t size, size_t count, void* p) -> size_t {
     auto* s = static_cast<State*>(p);
     const size_t n = size * count;
@@ -219,9 +221,15 @@ void Engine::stream(const std::string& method, const std::string& path, const nl
       if (s->error_body.size() < 4096) s->error_body.append(data, n);
       return n;
     }
-    if (!(*s->on_data)(data, n)) {
+    try {
+      if (!(*s->on_data)(data, n)) {
+        s->stopped = true;
+        return 0;  // ends the transfer
+      }
+    } catch (...) {
+      s->failure = std::current_exception();
       s->stopped = true;
-      return 0;  // ends the transfer
+      return 0;
     }
     return n;
   };
@@ -231,7 +239,12 @@ void Engine::stream(const std::string& method, const std::string& path, const nl
     // The blank line ending the headers: the daemon streams from here on.
     if (n <= 2 && (n == 0 || data[0] == '\r' || data[0] == '\n')) {
       curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &s->status);
-      if (s->status < 300 && s->status >= 200 && *s->on_open) (*s->on_open)();
+      try {
+        if (s->status < 300 && s->status >= 200 && *s->on_open) (*s->on_open)();
+      } catch (...) {
+        s->failure = std::current_exception();
+        return 0;
+      }
       s->opened = true;
     }
     return n;
@@ -264,6 +277,7 @@ void Engine::stream(const std::string& method, const std::string& path, const nl
   if (cancel != nullptr) cancel->attach(nullptr);
   curl_multi_remove_handle(multi, easy.get());
   curl_multi_cleanup(multi);
+  if (state.failure) std::rethrow_exception(state.failure);
   if (cancel != nullptr && cancel->cancelled()) return;
   if (state.stopped) return;
   if (state.status >= 300) {

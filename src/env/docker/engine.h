@@ -38,6 +38,8 @@ class CancelToken {
  public:
   void cancel();
   bool cancelled() const { return cancelled_.load(); }
+  // Makes the token usable for another stream (none may be waiting on it).
+  void reset() { cancelled_ = false; }
 
  private:
   friend class Engine;
