@@ -4,7 +4,6 @@
 // the daemon. The image is this process's own (imported from a tarball), removed at the end.
 #include "env/docker/image_files.h"
 
-#include <curl/curl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <gtest/gtest.h>
@@ -44,11 +43,6 @@ std::string read_file(const fs::path& path) {
 void write_file(const fs::path& path, const std::string& text, fs::perms perms) {
   std::ofstream(path, std::ios::binary) << text;
   fs::permissions(path, perms);
-}
-
-size_t append_to_string(char* data, size_t size, size_t count, void* out) {
-  static_cast<std::string*>(out)->append(data, size * count);
-  return size * count;
 }
 
 // What this process's tests make on the daemon are told apart by these.
@@ -99,7 +93,7 @@ class ImageFilesTest : public ::testing::Test {
   }
 
   // An image of /bin/busybox (busybox-static) and a template folder, imported from a tarball made
-  // here. Engine has no upload call: this speaks to the daemon with libcurl itself.
+  // here.
   void import_image() {
     testing::TempDir dir;
     const fs::path root = dir.path() / "root";
@@ -118,31 +112,7 @@ class ImageFilesTest : public ::testing::Test {
         << output;
     const std::string body = read_file(tar);
 
-    CURL* curl = curl_easy_init();
-    ASSERT_NE(curl, nullptr);
-    const std::string url = "http://docker/v" + engine_->api_version() + "/images/create?fromSrc=-&repo=" +
-                            url_encode(kRepo) + "&tag=" + url_encode(unique_suffix());
-    curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/x-tar");
-    headers = curl_slist_append(headers, "Expect:");
-    std::string answer;
-    curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, engine_->socket_path().c_str());
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_to_string);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
-    const CURLcode code = curl_easy_perform(curl);
-    long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    ASSERT_EQ(code, CURLE_OK) << curl_easy_strerror(code);
-    ASSERT_EQ(status, 200) << answer;
-    // A stream of progress objects; a failure is one with "error" in it.
-    ASSERT_EQ(answer.find("\"error"), std::string::npos) << answer;
+    engine_->import_image(body, kRepo, unique_suffix());
   }
 
   std::unique_ptr<Engine> engine_;

@@ -5,7 +5,6 @@
 // reaper and remove_abandoned only ever touch what carries this test's labels.
 #include "env/docker/reaper.h"
 
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -52,13 +51,7 @@ std::string unique(const std::string& what) {
          std::to_string(++counter);
 }
 
-size_t append_to_string(char* data, size_t size, size_t count, void* out) {
-  static_cast<std::string*>(out)->append(data, size * count);
-  return size * count;
-}
-
-// Imports a one-file image of busybox-static (no registry needed), once per daemon. Engine has no
-// upload call, so this speaks to the daemon with libcurl itself.
+// Imports a one-file image of busybox-static (no registry needed), once per daemon.
 void ensure_image(Engine& engine) {
   try {
     engine.call("GET", "/images/" + std::string(kImage) + "/json");
@@ -74,31 +67,7 @@ void ensure_image(Engine& engine) {
   std::ifstream in(tar, std::ios::binary);
   const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 
-  CURL* curl = curl_easy_init();
-  ASSERT_NE(curl, nullptr);
-  const std::string url = "http://docker/v" + engine.api_version() +
-                          "/images/create?fromSrc=-&repo=faultline%2Freaper-test&tag=1";
-  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/x-tar");
-  headers = curl_slist_append(headers, "Expect:");
-  std::string answer;
-  curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, engine.socket_path().c_str());
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_POST, 1L);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_to_string);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
-  const CURLcode code = curl_easy_perform(curl);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-  ASSERT_EQ(code, CURLE_OK) << curl_easy_strerror(code);
-  ASSERT_EQ(status, 200) << answer;
-  // The answer is a stream of progress objects; a failure is one with "error" in it.
-  ASSERT_EQ(answer.find("\"error"), std::string::npos) << answer;
+  engine.import_image(body, "faultline/reaper-test", "1");
 }
 
 std::string create_network(Engine& engine, const std::string& name, const Labels& labels) {

@@ -46,7 +46,7 @@ std::string daemon_message(const std::string& body) {
 
 // An easy handle for `method` `url` over the socket, with `body` (JSON) when it is not null.
 Easy prepare(const std::string& socket, const std::string& method, const std::string& url,
-             const std::string* body, Headers* headers) {
+             const std::string* body, Headers* headers, const char* content_type = "application/json") {
   init_curl_once();
   Easy easy(curl_easy_init());
   if (!easy) throw DockerError(0, "libcurl could not make a handle");
@@ -59,7 +59,7 @@ Easy prepare(const std::string& socket, const std::string& method, const std::st
   curl_slist* list = nullptr;
   if (body != nullptr) {
     // The daemon refuses a JSON body sent without its content type.
-    list = curl_slist_append(list, "Content-Type: application/json");
+    list = curl_slist_append(list, (std::string("Content-Type: ") + content_type).c_str());
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, body->c_str());
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(body->size()));
   } else if (method == "POST") {
@@ -285,6 +285,33 @@ void Engine::stream(const std::string& method, const std::string& path, const nl
                                                           " " + daemon_message(state.error_body));
   }
   if (result != CURLE_OK) throw DockerError(0, describe(method, path) + ": " + curl_easy_strerror(result));
+}
+
+void Engine::import_image(const std::string& tarball, const std::string& repository, const std::string& tag) {
+  const std::string path = "/images/create?fromSrc=-&repo=" + url_encode(repository) + "&tag=" + url_encode(tag);
+  Headers headers;
+  Easy easy = prepare(socket_path_, "POST", url(path), &tarball, &headers, "application/x-tar");
+  std::string answer;
+  curl_easy_setopt(easy.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(tarball.size()));
+  curl_easy_setopt(easy.get(), CURLOPT_WRITEFUNCTION, append_to_string);
+  curl_easy_setopt(easy.get(), CURLOPT_WRITEDATA, &answer);
+  curl_easy_setopt(easy.get(), CURLOPT_TIMEOUT, 300L);
+  const CURLcode code = curl_easy_perform(easy.get());
+  long status = 0;
+  curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &status);
+  if (code != CURLE_OK) throw DockerError(0, "POST " + path + ": " + curl_easy_strerror(code));
+  if (status >= 300) throw DockerError(static_cast<int>(status), "POST " + path + ": " + daemon_message(answer));
+  // A stream of progress objects, answered 200 before the import is done: a failure is one that
+  // carries "error".
+  for (size_t start = 0; start < answer.size();) {
+    size_t end = answer.find('\n', start);
+    if (end == std::string::npos) end = answer.size();
+    const auto line = nlohmann::json::parse(answer.substr(start, end - start), nullptr, false);
+    if (line.is_object() && line.contains("error")) {
+      throw DockerError(static_cast<int>(status), "POST " + path + ": " + line["error"].dump());
+    }
+    start = end + 1;
+  }
 }
 
 std::vector<std::string> Engine::containers_with_label(const std::string& label) {

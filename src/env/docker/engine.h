@@ -91,6 +91,10 @@ class Engine {
 
   const std::string& socket_path() const { return socket_path_; }
 
+  // Imports a root filesystem (a tar archive) as image `repository`:`tag`. Throws DockerError with
+  // the daemon's reason.
+  void import_image(const std::string& tarball, const std::string& repository, const std::string& tag);
+
   // Typed calls used by more than one caller. Ids are the daemon's.
   // Ids of the containers/networks/volumes carrying `label` ("key" or "key=value"); all
   // containers, not only running ones.

@@ -18,12 +18,12 @@
 #include <vector>
 
 #include "env/docker/reaper_protocol.h"
+#include "env/helper_program.h"
 
 namespace faultline::env::docker {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr const char* kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
 constexpr auto kReadyTimeout = std::chrono::seconds(5);
 // Longer than the reaper's own budget after a clean finish (kFinishBudget), so that it is killed
 // only when it is stuck.
@@ -248,22 +248,7 @@ int remove_abandoned(Engine& engine, const std::string& project) {
 }
 
 fs::path find_reaper_program(const fs::path& explicit_path) {
-  constexpr const char* kName = "faultline-docker-reaper";
-  if (!explicit_path.empty()) return explicit_path;
-  if (const char* env = std::getenv("FAULTLINE_DOCKER_REAPER"); env != nullptr && *env) return env;
-  std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec && fs::exists(self.parent_path() / kName)) return self.parent_path() / kName;
-  const char* path = std::getenv("PATH");
-  const std::string dirs = path ? path : kDefaultPath;
-  for (size_t start = 0, colon; start <= dirs.size(); start = colon + 1) {
-    colon = dirs.find(':', start);
-    if (colon == std::string::npos) colon = dirs.size();
-    const fs::path candidate = fs::path(dirs.substr(start, colon - start)) / kName;
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  throw std::runtime_error(std::string("cannot find ") + kName +
-                           " (next to faultline, on PATH, or named by FAULTLINE_DOCKER_REAPER)");
+  return find_helper_program("faultline-docker-reaper", explicit_path, "FAULTLINE_DOCKER_REAPER");
 }
 
 Reaper Reaper::start(const std::string& socket_path, const std::string& run_label, const fs::path& program) {
